@@ -1,0 +1,39 @@
+// Creates the sample application tables the quickstart counts, in the SQLite
+// file its config names. Running it again changes nothing.
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+const Database = require("better-sqlite3");
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const db = new Database(path.join(here, "quickstart.sqlite"));
+
+const tables = {
+  notebook_notebook: 12,
+  inference_inference: 5,
+  hyperparameter_hyperparameter: 31,
+};
+for (const [table, rows] of Object.entries(tables)) {
+  db.exec(
+    `create table if not exists ${table} (id integer primary key, name text)`,
+  );
+  const { count } = db.prepare(`select count(*) as count from ${table}`).get();
+  const insert = db.prepare(`insert into ${table} (name) values (?)`);
+  for (let i = count; i < rows; i++) insert.run(`${table} ${i + 1}`);
+}
+
+db.exec(
+  "create table if not exists pipeline_pipeline (id integer primary key, name text, is_template boolean not null)",
+);
+const { count } = db
+  .prepare("select count(*) as count from pipeline_pipeline")
+  .get();
+const insert = db.prepare(
+  "insert into pipeline_pipeline (name, is_template) values (?, ?)",
+);
+for (let i = count; i < 9; i++) insert.run(`pipeline ${i + 1}`, i < 7 ? 0 : 1);
+
+db.close();
+console.log(`sample tables ready in ${path.join(here, "quickstart.sqlite")}`);

@@ -1,0 +1,130 @@
+/**
+ * Finds and reads the configuration: `--config PATH`, else BATCHCTL_CONFIG,
+ * else cosmiconfig's search from the working directory up to the project
+ * root. No file at all is fine: the defaults apply.
+ */
+import path from "node:path";
+
+import { cosmiconfig } from "cosmiconfig";
+
+import { BatchctlError } from "../errors";
+import type { Config } from "./types";
+import { configError, validateConfig } from "./validate";
+
+const searchPlaces = [
+  "package.json",
+  ".batchctlrc",
+  ".batchctlrc.json",
+  ".batchctlrc.yaml",
+  ".batchctlrc.yml",
+  "batchctl.config.json",
+  "batchctl.config.yaml",
+  "batchctl.config.yml",
+  "batchctl.config.js",
+  "batchctl.config.cjs",
+  "batchctl.config.mjs",
+  "batchctl.config.ts",
+];
+
+export interface LoadOptions {
+  configPath?: string | undefined;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.configPath ?? (env.BATCHCTL_CONFIG || undefined);
+  const explorer = cosmiconfig("batchctl", {
+    searchPlaces,
+    searchStrategy: "project",
+    cache: false,
+  });
+
+  let found: { config: unknown; filepath: string } | null;
+  try {
+    found = explicit
+      ? await explorer.load(path.resolve(cwd, explicit))
+      : await explorer.search(cwd);
+  } catch (error) {
+    throw readError(error, explicit ? path.resolve(cwd, explicit) : cwd);
+  }
+
+  const filepath = found?.filepath ?? null;
+  const source = filepath ? path.relative(cwd, filepath) || filepath : "config";
+  const config = validateConfig(found?.config, source, filepath);
+
+  if (env.DATABASE_URL) config.database = env.DATABASE_URL;
+  else if (config.database && filepath) {
+    config.database = resolveSqlitePath(
+      config.database,
+      path.dirname(filepath),
+    );
+  }
+
+  const timeout = env.BATCHCTL_CONNECT_TIMEOUT;
+  if (timeout !== undefined && timeout !== "") {
+    const seconds = Number(timeout);
+    if (!(seconds > 0 && seconds <= 3600)) {
+      throw configError(
+        "BATCHCTL_CONNECT_TIMEOUT",
+        "the value",
+        `must be a number of seconds from 0 to 3600, not "${timeout}"`,
+      );
+    }
+    config.connectTimeoutMs = Math.round(seconds * 1000);
+  }
+  return config;
+}
+
+/** A relative SQLite path in a config file is relative to that file. */
+function resolveSqlitePath(database: string, baseDir: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(database)) return database;
+  const bare = database.replace(/^(sqlite:|file:)/, "");
+  return path.isAbsolute(bare)
+    ? database
+    : `sqlite:${path.join(baseDir, bare)}`;
+}
+
+function readError(error: unknown, where: string): BatchctlError {
+  const cause = error as NodeJS.ErrnoException & {
+    mark?: { line: number; column: number };
+    reason?: string;
+    filepath?: string;
+  };
+  const file = cause.filepath ?? where;
+
+  if (cause.code === "ENOENT") {
+    return new BatchctlError("config", `config file ${file} does not exist`, {
+      hint: "fix the --config path or BATCHCTL_CONFIG",
+      cause,
+    });
+  }
+  if (cause.name === "YAMLException" && cause.mark) {
+    return new BatchctlError(
+      "config",
+      `${file} is not valid YAML: ${cause.reason ?? "syntax error"} at line ${cause.mark.line + 1}, column ${cause.mark.column + 1}`,
+      { hint: "fix the file, or check it with a YAML linter", cause },
+    );
+  }
+  if (cause.name === "JSONError") {
+    const firstLine = String(cause.message).split("\n")[0];
+    return new BatchctlError(
+      "config",
+      `${file} is not valid JSON: ${firstLine}`,
+      {
+        hint: "fix the file; JSON allows no comments or trailing commas",
+        cause,
+      },
+    );
+  }
+  return new BatchctlError(
+    "config",
+    `${file} could not be loaded: ${cause.message ?? String(error)}`,
+    {
+      hint: "a JavaScript config must load without throwing; set DEBUG=1 for the stack",
+      cause,
+    },
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * The database errors batchctl acts on, named. PostgreSQL reports SQLSTATE
+ * codes; better-sqlite3 reports SQLite's extended result codes.
+ */
+import { BatchctlError } from "../errors";
+
+export const SqlState = {
+  /** Another trigger committed this (task, period): the period is done. */
+  uniqueViolation: "23505",
+  /** Another trigger holds the claim and is still running the task. */
+  lockNotAvailable: "55P03",
+  /** batchctl's tables are missing (never migrated), or a counted table. */
+  undefinedTable: "42P01",
+  /** The statement was cancelled: SIGTERM or the task's timeout. */
+  queryCanceled: "57014",
+  invalidPassword: "28P01",
+  invalidAuthorization: "28000",
+  /** The database named in the URL does not exist. */
+  invalidCatalogName: "3D000",
+  /** The server is shutting down or restarting. */
+  adminShutdown: "57P01",
+  cannotConnectNow: "57P03",
+} as const;
+
+export const SqliteCode = {
+  primaryKey: "SQLITE_CONSTRAINT_PRIMARYKEY",
+  unique: "SQLITE_CONSTRAINT_UNIQUE",
+  /** Another process holds the write lock past the busy timeout. */
+  busy: "SQLITE_BUSY",
+} as const;
+
+/** Network errors that mean the server is not there. */
+const unreachableCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  const code = codeOf(error);
+  return (
+    code === SqlState.uniqueViolation ||
+    code === SqliteCode.primaryKey ||
+    code === SqliteCode.unique
+  );
+}
+
+export function isClaimBusy(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === SqlState.lockNotAvailable || code === SqliteCode.busy;
+}
+
+export function isUndefinedTable(error: unknown): boolean {
+  if (codeOf(error) === SqlState.undefinedTable) return true;
+  return /no such table/i.test(String((error as Error)?.message));
+}
+
+export function isQueryCanceled(error: unknown): boolean {
+  return codeOf(error) === SqlState.queryCanceled;
+}
+
+/**
+ * Maps a failure to connect into the error users see, or undefined when the
+ * error is not about connecting. `where` is the masked database address.
+ */
+export function connectionError(
+  error: unknown,
+  where: string,
+): BatchctlError | undefined {
+  const code = codeOf(error);
+  const message = String((error as Error)?.message ?? error);
+
+  if (
+    code === SqlState.invalidPassword ||
+    code === SqlState.invalidAuthorization
+  ) {
+    return new BatchctlError(
+      "login_refused",
+      `the database refused the login at ${where}: ${message}`,
+      {
+        hint: "check the user and password in DATABASE_URL or `database`",
+        cause: error,
+      },
+    );
+  }
+  if (code === SqlState.invalidCatalogName) {
+    return new BatchctlError("unreachable", `${message} at ${where}`, {
+      hint: "create the database, or fix its name in the URL",
+      cause: error,
+    });
+  }
+
+  const timedOut =
+    error instanceof Error &&
+    (error.name === "KnexTimeoutError" || /timeout/i.test(message));
+  const down =
+    (code !== undefined && unreachableCodes.has(code)) ||
+    code === SqlState.cannotConnectNow ||
+    code === SqlState.adminShutdown ||
+    /Connection terminated/i.test(message);
+  if (!timedOut && !down) return undefined;
+
+  const reason = timedOut ? "no answer within the connect timeout" : message;
+  return new BatchctlError(
+    "unreachable",
+    `cannot reach the database at ${where} (${reason})`,
+    {
+      hint: "check that the server is up and the host and port are right; BATCHCTL_CONNECT_TIMEOUT sets the wait",
+      cause: error,
+    },
+  );
+}
+
+/** batchctl's own tables are missing: the database was never migrated. */
+export function notMigratedError(cause: unknown): BatchctlError {
+  return new BatchctlError(
+    "not_migrated",
+    "batchctl's tables are missing in this database",
+    { hint: "run `batchctl migrate` first", cause },
+  );
+}

@@ -1,0 +1,131 @@
+/**
+ * Applies batchctl's own migrations. Any number of processes may migrate at
+ * once: on PostgreSQL they queue on an advisory lock; on SQLite they retry
+ * while another holds knex's migration lock.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+import type { Knex } from "knex";
+
+import type { Database } from "./connect";
+import { isClaimBusy } from "./errors";
+
+export const MIGRATIONS_TABLE = "batchctl_migrations";
+
+/** pg_advisory_lock key for migrations: "batchctl" read as ASCII digits. */
+const MIGRATE_LOCK_KEY = "6298116104";
+
+const SQLITE_RETRY_MS = 50;
+const SQLITE_GIVE_UP_MS = 60_000;
+
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+}
+
+function migrationsDirectory(): string {
+  // dist/cli.js in the package and src/db/*.ts under test: walk up to it.
+  let dir = __dirname;
+  for (;;) {
+    const candidate = path.join(dir, "migrations");
+    if (fs.existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir)
+      throw new Error("batchctl's migrations/ folder is missing");
+    dir = parent;
+  }
+}
+
+function migratorConfig(): Knex.MigratorConfig {
+  return {
+    directory: migrationsDirectory(),
+    tableName: MIGRATIONS_TABLE,
+    loadExtensions: [".js"],
+  };
+}
+
+const nameOf = (entry: unknown) =>
+  typeof entry === "string"
+    ? entry
+    : String(
+        (entry as { name?: string; file?: string }).name ??
+          (entry as { file?: string }).file,
+      );
+
+/** Applies pending migrations; returns the names applied now. */
+export async function migrateLatest(db: Database): Promise<string[]> {
+  if (db.dialect === "postgres") {
+    return withAdvisoryLock(db.knex, async () => latest(db.knex));
+  }
+  await db.knex.raw("pragma journal_mode = wal");
+  return retryWhileLocked(() => latest(db.knex));
+}
+
+async function latest(instance: Knex): Promise<string[]> {
+  const [, applied] = (await instance.migrate.latest(migratorConfig())) as [
+    number,
+    string[],
+  ];
+  return applied.map(nameOf);
+}
+
+export async function migrationStatus(db: Database): Promise<MigrationStatus> {
+  const config = migratorConfig();
+  // list() would create the bookkeeping tables; a status check writes nothing.
+  if (!(await db.knex.schema.hasTable(MIGRATIONS_TABLE))) {
+    const files = fs
+      .readdirSync(config.directory as string)
+      .filter((file) => file.endsWith(".js"))
+      .sort();
+    return { applied: [], pending: files };
+  }
+  const [applied, pending] = (await db.knex.migrate.list(config)) as [
+    unknown[],
+    unknown[],
+  ];
+  return { applied: applied.map(nameOf), pending: pending.map(nameOf) };
+}
+
+async function withAdvisoryLock<T>(
+  instance: Knex,
+  work: () => Promise<T>,
+): Promise<T> {
+  // A session lock on a connection of its own; knex migrates on the other.
+  const connection = await instance.client.acquireConnection();
+  try {
+    await instance
+      .raw(`select pg_advisory_lock(${MIGRATE_LOCK_KEY})`)
+      .connection(connection);
+    try {
+      return await work();
+    } finally {
+      await instance
+        .raw(`select pg_advisory_unlock(${MIGRATE_LOCK_KEY})`)
+        .connection(connection);
+    }
+  } finally {
+    await instance.client.releaseConnection(connection);
+  }
+}
+
+function isMigrationRace(error: unknown): boolean {
+  const message = String((error as Error)?.message);
+  return (
+    isClaimBusy(error) ||
+    (error as Error)?.name === "MigrationLocked" ||
+    /already locked|already exists/i.test(message)
+  );
+}
+
+async function retryWhileLocked<T>(work: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + SQLITE_GIVE_UP_MS;
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isMigrationRace(error) || Date.now() > giveUpAt) throw error;
+      await new Promise((resolve) => setTimeout(resolve, SQLITE_RETRY_MS));
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The one place errors become output: a line on stderr with a hint, and an
+ * exit code. The stack only with DEBUG set.
+ */
+import { BatchctlError, ExitCode } from "./errors";
+import { colour, err } from "./output";
+import { redact } from "./redact";
+
+export function reportError(error: unknown, json: boolean): number {
+  const known = error instanceof BatchctlError ? error : undefined;
+  const message = known?.message ?? (error as Error)?.message ?? String(error);
+  const hint =
+    known?.hint ??
+    "this is not an error batchctl expected; set DEBUG=1 to see where it came from";
+  const exitCode = known?.exitCode ?? ExitCode.failed;
+
+  if (json) {
+    err(
+      JSON.stringify({
+        error: { code: known?.code ?? "internal", message, hint, exitCode },
+      }),
+    );
+  } else {
+    err(`${colour.red("batchctl:")} ${message} (hint: ${hint})`);
+  }
+  if (process.env.DEBUG && error instanceof Error && error.stack) {
+    err(redact(error.stack));
+  }
+  return exitCode;
+}

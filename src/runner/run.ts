@@ -1,0 +1,221 @@
+/**
+ * Runs a task once for a period. The claim on the period is a row in
+ * batchctl_periods inserted in the same transaction as the task's writes, so
+ * the task's effects in the database and "this period is done" commit
+ * together or not at all. A second trigger's insert hits the primary key:
+ * the database, not a read before the write, decides who runs.
+ *
+ * The runner never prints; it returns an outcome for the command to report.
+ */
+import type { Knex } from "knex";
+
+import type { Database } from "../db/connect";
+import {
+  isClaimBusy,
+  isQueryCanceled,
+  isUndefinedTable,
+  isUniqueViolation,
+  notMigratedError,
+} from "../db/errors";
+import { redact } from "../redact";
+import type { Period, Run, TriggerIdentity } from "../types";
+import {
+  claimPeriod,
+  findDoneBy,
+  findRunning,
+  finishRun,
+  insertRun,
+  markAbandoned,
+} from "./store";
+import type { TaskDefinition } from "./task";
+
+/**
+ * How long a trigger waits on another trigger's uncommitted claim before it
+ * reports the period as running elsewhere. Long enough to see a short run
+ * commit (then it reports "already done"), short enough not to wait for a
+ * long one.
+ */
+export const CLAIM_WAIT_MS = 2_000;
+
+/**
+ * How often PostgreSQL checks that the client of a long query is still there,
+ * so a trigger killed with SIGKILL releases its claim within this time rather
+ * than when its query ends.
+ */
+const CLIENT_CHECK_MS = 500;
+
+export type AbortReason = "interrupted" | "timed_out";
+
+export type Outcome =
+  | { status: "succeeded"; run: Run; result: unknown }
+  | { status: "failed"; run: Run; error: string }
+  | { status: AbortReason; run: Run; error: string }
+  | { status: "skipped"; run: Run; reason: "done" | "running"; by: Run | null };
+
+export interface RunOptions {
+  period: Period;
+  identity: TriggerIdentity;
+  now: () => Date;
+  /** Aborted with an AbortReason by the command on SIGTERM or a timeout. */
+  signal: AbortSignal;
+}
+
+export async function runTask(
+  db: Database,
+  task: TaskDefinition,
+  options: RunOptions,
+): Promise<Outcome> {
+  const { period, identity, now, signal } = options;
+  const startedAt = now();
+  const runId = await recordTrigger(db.knex, {
+    task: task.name,
+    period: period.key,
+    startedAt,
+    identity,
+  });
+  const runOf = (fields: Partial<Run>): Run => ({
+    id: runId,
+    task: task.name,
+    period: period.key,
+    status: "running",
+    reason: null,
+    error: null,
+    startedAt,
+    finishedAt: null,
+    durationMs: null,
+    ...identity,
+    ...fields,
+  });
+
+  const connection = await db.knex.client.acquireConnection();
+  const cancel = () => {
+    // SQLite runs synchronously: its task sees the signal between queries.
+    if (db.dialect === "postgres") {
+      db.knex.client.cancelQuery(connection).catch(() => undefined);
+    }
+  };
+  signal.addEventListener("abort", cancel, { once: true });
+
+  let result: unknown;
+  let failure: unknown;
+  try {
+    result = await db.knex.transaction(
+      async (trx) => {
+        await claim(db, trx, task.name, period.key, runId);
+        const value = await task.run({ db: trx, period, runId, signal });
+        // A task that ignored the signal still loses its writes.
+        if (signal.aborted) throw signal.reason;
+        await finishRun(trx, runId, {
+          status: "succeeded",
+          startedAt,
+          finishedAt: now(),
+        });
+        return value;
+      },
+      { connection },
+    );
+  } catch (error) {
+    failure = error;
+  } finally {
+    signal.removeEventListener("abort", cancel);
+    await db.knex.client.releaseConnection(connection);
+  }
+
+  const finishedAt = now();
+  const done = (fields: Partial<Run>) =>
+    runOf({
+      finishedAt,
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      ...fields,
+    });
+
+  if (failure === undefined) {
+    await markAbandoned(db.knex, task.name, period.key, runId, finishedAt);
+    return { status: "succeeded", run: done({ status: "succeeded" }), result };
+  }
+
+  if (isUniqueViolation(failure) || isClaimBusy(failure)) {
+    const reason = isUniqueViolation(failure) ? "done" : "running";
+    const by =
+      reason === "done"
+        ? await findDoneBy(db.knex, task.name, period.key)
+        : await findRunning(db.knex, task.name, period.key, runId);
+    const text = skipText(reason, by);
+    await finishRun(db.knex, runId, {
+      status: "skipped",
+      startedAt,
+      finishedAt,
+      reason: text,
+    });
+    return {
+      status: "skipped",
+      run: done({ status: "skipped", reason: text }),
+      reason,
+      by,
+    };
+  }
+
+  const aborted = signal.aborted
+    ? (signal.reason as AbortReason)
+    : isQueryCanceled(failure)
+      ? "interrupted"
+      : undefined;
+  const error = aborted ? abortText(aborted, task) : redact(errorText(failure));
+  const status = aborted ?? "failed";
+  await finishRun(db.knex, runId, { status, startedAt, finishedAt, error });
+  const run = done({ status, error });
+  return aborted
+    ? { status: aborted, run, error }
+    : { status: "failed", run, error };
+}
+
+async function recordTrigger(
+  db: Knex,
+  fields: Parameters<typeof insertRun>[1],
+): Promise<number> {
+  try {
+    return await insertRun(db, fields);
+  } catch (error) {
+    throw isUndefinedTable(error) ? notMigratedError(error) : error;
+  }
+}
+
+async function claim(
+  db: Database,
+  trx: Knex.Transaction,
+  task: string,
+  period: string,
+  runId: number,
+): Promise<void> {
+  if (db.dialect !== "postgres") {
+    await claimPeriod(trx, task, period, runId);
+    return;
+  }
+  // Bounded wait on another trigger's claim; then back to no limit, so the
+  // task's own statements are not cut short by it.
+  await trx.raw(
+    `set local lock_timeout = ${CLAIM_WAIT_MS};` +
+      ` set local client_connection_check_interval = ${CLIENT_CHECK_MS}`,
+  );
+  await claimPeriod(trx, task, period, runId);
+  await trx.raw("set local lock_timeout to default");
+}
+
+function skipText(reason: "done" | "running", by: Run | null): string {
+  if (reason === "done") {
+    return by ? `already done by run ${by.id}` : "already done";
+  }
+  return by ? `running as run ${by.id}` : "running in another trigger";
+}
+
+function abortText(reason: AbortReason, task: TaskDefinition): string {
+  if (reason === "timed_out") {
+    return `timed out after ${(task.timeoutMs ?? 0) / 1000} s; writes rolled back`;
+  }
+  return "interrupted by a signal; writes rolled back";
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
