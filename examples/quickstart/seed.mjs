@@ -1,5 +1,6 @@
 // Creates the sample application tables the quickstart counts, in the SQLite
-// file its config names. Running it again changes nothing.
+// file its config names (in this folder, or in the folder given as the first
+// argument). Running it again changes nothing.
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,7 +9,9 @@ const require = createRequire(import.meta.url);
 const Database = require("better-sqlite3");
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const db = new Database(path.join(here, "quickstart.sqlite"));
+const folder = path.resolve(process.argv[2] ?? here);
+const file = path.join(folder, "quickstart.sqlite");
+const db = new Database(file);
 
 const tables = {
   notebook_notebook: 12,
@@ -36,4 +39,4 @@ const insert = db.prepare(
 for (let i = count; i < 9; i++) insert.run(`pipeline ${i + 1}`, i < 7 ? 0 : 1);
 
 db.close();
-console.log(`sample tables ready in ${path.join(here, "quickstart.sqlite")}`);
+console.log(`sample tables ready in ${file}`);

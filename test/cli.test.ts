@@ -1,0 +1,235 @@
+// The command line itself: help, version, usage errors and config errors.
+// Each is one line on stderr with a hint and a documented exit code.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+import { describe, expect, test } from "vitest";
+
+import { version } from "../package.json";
+import { runCli } from "./support/cli";
+import { APP_CONFIG, tempDir, writeConfig } from "./support/databases";
+
+/** A port nothing listens on: a connection attempt would exit 3, not 2. */
+const CLOSED = "postgres://postgres:hunter2@127.0.0.1:9/none";
+
+describe("help and version", () => {
+  test("--help shows examples and the exit codes", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("$ batchctl run collect-object-counts");
+    expect(result.stdout).toContain("Exit codes:");
+    for (const code of ["0", "1", "2", "3", "4", "5"]) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${code}  `, "m"));
+    }
+  });
+
+  test("each command's --help has examples", async () => {
+    for (const command of ["run", "migrate", "history"]) {
+      const result = await runCli([command, "--help"]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`$ batchctl ${command}`);
+    }
+  });
+
+  test("--version prints the package version", async () => {
+    const result = await runCli(["--version"]);
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+});
+
+describe("usage errors exit 2 with one line and a hint", () => {
+  test.each([
+    [
+      ["frobnicate"],
+      "batchctl: unknown command 'frobnicate' (hint: run batchctl --help for usage)",
+    ],
+    [
+      ["run"],
+      "batchctl: missing required argument 'task' (hint: run batchctl run --help for usage)",
+    ],
+    [
+      ["history", "--sinse", "7d"],
+      "batchctl: unknown option '--sinse' (hint: Did you mean --since?; run batchctl history --help for usage)",
+    ],
+  ])("%j", async (args, line) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`${line}\n`);
+    expect(result.stdout).toBe("");
+  });
+
+  test.each(["3x", "7 days", "2026-13-01", "yesterday"])(
+    "history --since %s is refused with the accepted forms",
+    async (since) => {
+      const result = await runCli(["history", "--since", since], {
+        env: { DATABASE_URL: CLOSED },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `batchctl: --since "${since}" is not a duration or a date (hint: use 30m, 12h, 7d, 2w, a date such as 2026-12-01, or an ISO instant)\n`,
+      );
+    },
+  );
+
+  test("run --period is refused for collect-object-counts, which counts the present", async () => {
+    const dir = tempDir("cli-period");
+    writeConfig(dir, APP_CONFIG);
+    const result = await runCli(
+      ["run", "collect-object-counts", "--period", "2026-12-01"],
+      {
+        cwd: dir,
+        env: { DATABASE_URL: CLOSED },
+      },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cannot be run for a chosen period/);
+  });
+
+  test("a bad BATCHCTL_NOW is a usage error", async () => {
+    const dir = tempDir("cli-now");
+    writeConfig(dir, APP_CONFIG);
+    const result = await runCli(["run", "collect-object-counts"], {
+      cwd: dir,
+      env: { DATABASE_URL: CLOSED, BATCHCTL_NOW: "2026-12-03 09:00" },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /BATCHCTL_NOW="2026-12-03 09:00" is not an ISO-8601 instant/,
+    );
+  });
+});
+
+describe("config errors name the key path, exit 2 and open no database", () => {
+  test.each([
+    [
+      "timezone: Mars/Olympus",
+      'timezone must be an IANA time zone such as Asia/Seoul or UTC, not "Mars/Olympus"',
+    ],
+    [
+      "tasks:\n  collect-object-counts:\n    objects: []",
+      "tasks.collect-object-counts.objects must map at least one object name to a table name",
+    ],
+    [
+      "tasks:\n  collect-object-counts:\n    objects:\n      pipeline: { table: p, where: { is_template: [1] } }",
+      "tasks.collect-object-counts.objects.pipeline.where.is_template must be a string, number, boolean or null, not a list",
+    ],
+    [
+      "tasks:\n  collect-object-counts:\n    objects:\n      pipeline: { tabel: p }",
+      "tasks.collect-object-counts.objects.pipeline.tabel is not a known key (known: table, where)",
+    ],
+    [
+      "tasks:\n  collect-object-counts:\n    period: fortnight\n    objects: { a: b }",
+      'tasks.collect-object-counts.period must be one of hour, day, week, month, not "fortnight"',
+    ],
+    [
+      "databse: x",
+      "databse is not a known key (known: database, timezone, connectTimeout, tasks)",
+    ],
+  ])("%#: %s", async (yaml, message) => {
+    const dir = tempDir("cli-config");
+    writeConfig(dir, yaml);
+    const result = await runCli(["run", "collect-object-counts"], {
+      cwd: dir,
+      env: { DATABASE_URL: CLOSED },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `batchctl: batchctl.config.yaml: ${message} (hint: see Configuration in the README for every key)\n`,
+    );
+    expect(fs.readdirSync(dir)).toEqual(["batchctl.config.yaml"]);
+  });
+
+  test("a config file that is not valid YAML gives the line", async () => {
+    const dir = tempDir("cli-yaml");
+    writeConfig(dir, "timezone: UTC\ntasks:\n  a: [unclosed\n");
+    const result = await runCli(["history"], {
+      cwd: dir,
+      env: { DATABASE_URL: CLOSED },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /batchctl\.config\.yaml is not valid YAML: .* at line \d+, column \d+/,
+    );
+  });
+
+  test("--config naming a missing file exits 2", async () => {
+    const result = await runCli([
+      "history",
+      "--config",
+      "/nonexistent/batchctl.yaml",
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^batchctl: config file \/nonexistent\/batchctl\.yaml does not exist/,
+    );
+  });
+
+  test("a task that is not configured says which key is missing", async () => {
+    const dir = tempDir("cli-unconfigured");
+    writeConfig(dir, "timezone: UTC\n");
+    const result = await runCli(["run", "collect-object-counts"], {
+      cwd: dir,
+      env: { DATABASE_URL: CLOSED },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "tasks.collect-object-counts.objects is missing",
+    );
+  });
+});
+
+describe("an unreachable database exits 3 and never shows the password", () => {
+  test("a closed port", async () => {
+    const dir = tempDir("cli-closed");
+    writeConfig(dir, APP_CONFIG);
+    const result = await runCli(["run", "collect-object-counts"], {
+      cwd: dir,
+      env: { DATABASE_URL: CLOSED },
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      "batchctl: cannot reach the database at postgres://postgres:****@127.0.0.1:9/none (connect ECONNREFUSED 127.0.0.1:9) (hint: check that the server is up and the host and port are right; BATCHCTL_CONNECT_TIMEOUT sets the wait)\n",
+    );
+    expect(result.stdout).toBe("");
+  });
+
+  test("--json errors are JSON on stderr, masked too", async () => {
+    const dir = tempDir("cli-closed-json");
+    writeConfig(dir, APP_CONFIG);
+    const result = await runCli(["history", "--json"], {
+      cwd: dir,
+      env: { DATABASE_URL: CLOSED },
+    });
+    expect(result.code).toBe(3);
+    const { error } = JSON.parse(result.stderr);
+    expect(error).toMatchObject({ code: "unreachable", exitCode: 3 });
+    expect(result.stderr).not.toContain("hunter2");
+  });
+});
+
+test("the quickstart seeds, migrates and counts on SQLite, then reports the day done", async () => {
+  const dir = tempDir("quickstart");
+  const source = path.join(__dirname, "../examples/quickstart");
+  fs.copyFileSync(
+    path.join(source, "batchctl.config.yaml"),
+    path.join(dir, "batchctl.config.yaml"),
+  );
+  const seed = spawnSync(
+    process.execPath,
+    [path.join(source, "seed.mjs"), dir],
+    { encoding: "utf8" },
+  );
+  expect(seed.status, seed.stderr).toBe(0);
+
+  expect((await runCli(["migrate"], { cwd: dir })).code).toBe(0);
+  const first = await runCli(["run", "collect-object-counts"], { cwd: dir });
+  expect(first.code, first.stderr).toBe(0);
+  expect(first.stdout).toMatch(/succeeded in \d+ ms/);
+  expect(first.stdout).toMatch(/notebook\s+12\n/);
+  expect(first.stdout).toMatch(/pipeline\s+7\n/);
+
+  const second = await runCli(["run", "collect-object-counts"], { cwd: dir });
+  expect(second.code).toBe(0);
+  expect(second.stdout).toContain("already done");
+});

@@ -1,0 +1,131 @@
+// `batchctl run` on the embedded SQLite default: a real file, the CLI
+// spawned for every trigger.
+import fs from "node:fs";
+import path from "node:path";
+
+import Database from "better-sqlite3";
+import { beforeEach, describe, expect, test } from "vitest";
+
+import { runCli } from "./support/cli";
+import type { CliResult } from "./support/cli";
+import {
+  APP_CONFIG,
+  APP_TABLES_SQL,
+  tempDir,
+  writeConfig,
+} from "./support/databases";
+
+let dir: string;
+let file: string;
+const env = { BATCHCTL_NOW: "2026-12-03T09:00:00Z" };
+
+beforeEach(async () => {
+  dir = tempDir("run-sqlite");
+  // No `database` key: the embedded default, batchctl.sqlite in the cwd.
+  writeConfig(dir, APP_CONFIG);
+  file = path.join(dir, "batchctl.sqlite");
+  const app = new Database(file);
+  app.exec(APP_TABLES_SQL);
+  app.close();
+  const migrate = await runCli(["migrate"], { cwd: dir, env });
+  expect(migrate.code, migrate.stderr).toBe(0);
+});
+
+const trigger = (extra: Record<string, string> = {}) =>
+  runCli(["run", "collect-object-counts", "--json"], {
+    cwd: dir,
+    env: { ...env, ...extra },
+  });
+
+const json = (result: CliResult) => JSON.parse(result.stdout);
+
+function rows(sql: string): Record<string, unknown>[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare(sql).all() as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
+
+describe("run on SQLite", () => {
+  test("uses batchctl.sqlite in the working directory when no database is set", async () => {
+    const result = await runCli(["run", "collect-object-counts"], {
+      cwd: dir,
+      env,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^collect-object-counts 2026-12-03: succeeded in \d+ ms/,
+    );
+    expect(result.stdout).toMatch(/notebook\s+3\n/);
+    expect(result.stdout).toMatch(/pipeline\s+2\n/);
+    expect(fs.existsSync(file)).toBe(true);
+  });
+
+  test("a later trigger for the period exits 0 and says it was already done", async () => {
+    await trigger({ BATCHCTL_HOST: "host-a" });
+    const again = await runCli(["run", "collect-object-counts"], {
+      cwd: dir,
+      env: { ...env, BATCHCTL_HOST: "host-b" },
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(
+      /already done \(succeeded .* on host-a, run 1\)/,
+    );
+    expect(rows("select * from batchctl_object_counts")).toHaveLength(4);
+  });
+
+  test("20 simultaneous triggers execute the task exactly once", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        trigger({ BATCHCTL_HOST: `host-${i}` }),
+      ),
+    );
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const statuses = results.map((result) => json(result).status);
+    expect(statuses.filter((status) => status === "succeeded")).toHaveLength(1);
+    expect(statuses.filter((status) => status === "skipped")).toHaveLength(19);
+    expect(rows("select * from batchctl_object_counts")).toHaveLength(4);
+    expect(rows("select * from batchctl_periods")).toHaveLength(1);
+  });
+
+  test("a failed task leaves no writes, exits 1, and the next trigger runs it", async () => {
+    const app = new Database(file);
+    app.exec("alter table inference_inference rename to inference_gone");
+    app.close();
+
+    const failed = await trigger();
+    expect(failed.code).toBe(1);
+    expect(json(failed)).toMatchObject({
+      status: "failed",
+      error:
+        'table "inference_inference" does not exist (tasks.collect-object-counts.objects.model_serving)',
+    });
+    expect(rows("select * from batchctl_object_counts")).toHaveLength(0);
+    expect(rows("select * from batchctl_periods")).toHaveLength(0);
+    expect(rows("select status from batchctl_runs")).toEqual([
+      { status: "failed" },
+    ]);
+
+    const restore = new Database(file);
+    restore.exec("alter table inference_gone rename to inference_inference");
+    restore.close();
+    expect(json(await trigger()).status).toBe("succeeded");
+    expect(rows("select * from batchctl_object_counts")).toHaveLength(4);
+  });
+
+  test("run on a database that was never migrated says to migrate and creates nothing", async () => {
+    const empty = tempDir("run-sqlite-empty");
+    writeConfig(empty, APP_CONFIG);
+    const result = await runCli(["run", "collect-object-counts"], {
+      cwd: empty,
+      env,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^batchctl: no batchctl database at sqlite:.*batchctl\.sqlite \(hint: run `batchctl migrate`/,
+    );
+    expect(fs.existsSync(path.join(empty, "batchctl.sqlite"))).toBe(false);
+  });
+});
