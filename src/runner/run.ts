@@ -98,6 +98,7 @@ export async function runTask(
 
   let result: unknown;
   let failure: unknown;
+  let succeededAt: Date | undefined;
   try {
     result = await db.knex.transaction(
       async (trx) => {
@@ -105,10 +106,11 @@ export async function runTask(
         const value = await task.run({ db: trx, period, runId, signal });
         // A task that ignored the signal still loses its writes.
         if (signal.aborted) throw signal.reason;
+        succeededAt = now();
         await finishRun(trx, runId, {
           status: "succeeded",
           startedAt,
-          finishedAt: now(),
+          finishedAt: succeededAt,
         });
         return value;
       },
@@ -121,7 +123,7 @@ export async function runTask(
     await db.knex.client.releaseConnection(connection);
   }
 
-  const finishedAt = now();
+  const finishedAt = succeededAt ?? now();
   const done = (fields: Partial<Run>) =>
     runOf({
       finishedAt,
@@ -130,7 +132,10 @@ export async function runTask(
     });
 
   if (failure === undefined) {
-    await markAbandoned(db.knex, task.name, period.key, runId, finishedAt);
+    // Only a label for history: the period is done whether or not it lands.
+    await markAbandoned(db.knex, task.name, period.key, runId, now()).catch(
+      () => undefined,
+    );
     return { status: "succeeded", run: done({ status: "succeeded" }), result };
   }
 
