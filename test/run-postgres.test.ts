@@ -1,5 +1,7 @@
 // `batchctl run` against a real PostgreSQL database, the CLI spawned as a
 // process for every trigger.
+import type { ChildProcess } from "node:child_process";
+
 import {
   afterAll,
   beforeAll,
@@ -10,7 +12,7 @@ import {
 } from "vitest";
 
 import { runCli } from "./support/cli";
-import type { CliResult } from "./support/cli";
+import type { CliOptions, CliResult } from "./support/cli";
 import {
   APP_CONFIG,
   APP_TABLES_SQL,
@@ -164,8 +166,10 @@ describe("run on PostgreSQL", () => {
   });
 
   test("triggers that find the period running exit 0 without waiting for it", async () => {
+    // The first trigger counts a view that sleeps for a minute; it is
+    // stopped with SIGTERM once the others have all answered.
     await db.query(
-      "create or replace view slow_notebooks as select n.* from notebook_notebook n, pg_sleep(8)",
+      "create or replace view slow_notebooks as select n.* from notebook_notebook n, pg_sleep(60)",
     );
     const slowDir = tempDir("run-pg-slow");
     writeConfig(
@@ -175,32 +179,34 @@ describe("run on PostgreSQL", () => {
         "notebook: slow_notebooks",
       ),
     );
-    const slowTrigger = (host: string) =>
+    const slowTrigger = (host: string, onSpawn?: CliOptions["onSpawn"]) =>
       runCli(["run", "collect-object-counts", "--json"], {
         cwd: slowDir,
         env: { ...env, BATCHCTL_HOST: host },
-      }).then((result) => ({ result, at: Date.now() }));
+        ...(onSpawn ? { onSpawn } : {}),
+      });
 
-    const first = slowTrigger("pod-first");
-    await waitFor(
-      async () => (await rows("select * from batchctl_runs")).length === 1,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    let firstProcess: ChildProcess | undefined;
+    const first = slowTrigger("pod-first", (child) => (firstProcess = child));
+    await waitForSlowQuery();
     const others = await Promise.all(
       Array.from({ length: 20 }, (_, i) => slowTrigger(`pod-${i}`)),
     );
-    const winner = await first;
+    expect(firstProcess?.exitCode).toBeNull();
+    firstProcess?.kill("SIGTERM");
+    const stopped = await first;
 
-    expect(json(winner.result).status).toBe("succeeded");
-    for (const { result, at } of others) {
+    for (const result of others) {
       expect(result.code, result.stderr).toBe(0);
       expect(json(result)).toMatchObject({
         status: "skipped",
         reason: "running",
         by: { host: "pod-first" },
       });
-      expect(at).toBeLessThan(winner.at);
     }
+    expect(stopped.code).toBe(4);
+    expect(json(stopped)).toMatchObject({ status: "interrupted" });
+    expect(await rows("select * from batchctl_periods")).toHaveLength(0);
     await db.query("drop view slow_notebooks");
   });
 
@@ -244,12 +250,7 @@ describe("run on PostgreSQL", () => {
       cwd: slowDir,
       env,
       onSpawn: (child) => {
-        void waitFor(async () => {
-          const active = await rows(
-            "select 1 from pg_stat_activity where query like '%slow_notebooks%' and state = 'active' and pid <> pg_backend_pid()",
-          );
-          return active.length > 0;
-        }).then(() => child.kill("SIGKILL"));
+        void waitForSlowQuery().then(() => child.kill("SIGKILL"));
       },
     });
     expect((await killed).signal).toBe("SIGKILL");
@@ -278,6 +279,16 @@ describe("run on PostgreSQL", () => {
     expect(await rows("select * from batchctl_runs")).toHaveLength(0);
   });
 });
+
+/** Waits until a trigger is counting the slow view, its claim held. */
+function waitForSlowQuery() {
+  return waitFor(async () => {
+    const active = await rows(
+      "select 1 from pg_stat_activity where query like '%slow_notebooks%' and state = 'active' and pid <> pg_backend_pid()",
+    );
+    return active.length > 0;
+  });
+}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;

@@ -157,33 +157,28 @@ function report(outcome: Outcome, timezone: string): void {
   }
 }
 
+/** The trigger as one JSON object: the run, and what the outcome adds. */
 function toJson(outcome: Outcome): Record<string, unknown> {
-  const { run } = outcome;
+  const { id, task, period, reason, error, ...run } = runJson(outcome.run);
   return {
-    task: run.task,
-    period: run.period,
+    task,
+    period,
+    runId: id,
+    ...run,
     status: outcome.status,
-    runId: run.id,
-    startedAt: run.startedAt.toISOString(),
-    finishedAt: run.finishedAt?.toISOString() ?? null,
-    durationMs: run.durationMs,
-    host: run.host,
-    pod: run.pod,
-    job: run.job,
-    scheduledAt: run.scheduledAt?.toISOString() ?? null,
     ...(outcome.status === "succeeded" ? { result: outcome.result } : {}),
     ...(outcome.status === "skipped"
       ? {
           reason: outcome.reason,
-          message: run.reason,
+          message: reason,
           by: outcome.by ? runJson(outcome.by) : null,
         }
       : {}),
-    ...("error" in outcome ? { error: outcome.error } : {}),
+    ...(error === null ? {} : { error }),
   };
 }
 
-export function runJson(run: Run): Record<string, unknown> {
+export function runJson(run: Run) {
   return {
     id: run.id,
     task: run.task,
