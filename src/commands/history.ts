@@ -156,6 +156,7 @@ export async function historyCommand(
     formatDuration(run.durationMs),
     run.pod ?? run.host,
     run.job ?? "",
+    run.scheduledAt ? formatInstant(run.scheduledAt, config.timezone) : "",
     (run.error ?? run.reason ?? "").split("\n")[0] ?? "",
   ]);
   const lines = formatTable(
@@ -168,6 +169,7 @@ export async function historyCommand(
       "TOOK",
       "WHERE",
       "JOB",
+      "SCHEDULED",
       "DETAIL",
     ],
     rows,

@@ -57,7 +57,7 @@ export async function runCommand(
   try {
     outcome = await runTask(db, task, {
       period,
-      identity: triggerIdentity(env),
+      identity: triggerIdentity(env, now()),
       now,
       signal: controller.signal,
     });

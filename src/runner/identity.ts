@@ -13,19 +13,35 @@ import type { TriggerIdentity } from "../types";
  */
 const CRONJOB_SUFFIX = /-(\d{7,10})$/;
 
-export function scheduledTimeOfJob(job: string | null): Date | null {
+/** Clock skew allowed between the CronJob controller and this node. */
+const SKEW_MS = 5 * 60_000;
+
+/**
+ * The scheduled time in a CronJob-made Job name, or null. A Job made by hand
+ * is often named with `$(date +%s)`: read as minutes, those seconds land
+ * centuries ahead, and a CronJob never makes a Job for a time still to come.
+ */
+export function scheduledTimeOfJob(
+  job: string | null,
+  now: Date = new Date(),
+): Date | null {
   const match = job ? CRONJOB_SUFFIX.exec(job) : null;
-  return match ? new Date(Number(match[1]) * 60_000) : null;
+  if (!match) return null;
+  const scheduled = new Date(Number(match[1]) * 60_000);
+  return scheduled.getTime() <= now.getTime() + SKEW_MS ? scheduled : null;
 }
 
-export function triggerIdentity(env: NodeJS.ProcessEnv): TriggerIdentity {
+export function triggerIdentity(
+  env: NodeJS.ProcessEnv,
+  now: Date = new Date(),
+): TriggerIdentity {
   const pod = env.BATCHCTL_POD_NAME || null;
   const job = env.BATCHCTL_JOB_NAME || null;
   return {
     host: env.BATCHCTL_HOST || os.hostname(),
     pod,
     job,
-    scheduledAt: scheduledTimeOfJob(job),
+    scheduledAt: scheduledTimeOfJob(job, now),
   };
 }
 
