@@ -131,7 +131,7 @@ describe("history", () => {
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("4 runs, newest first; --all adds skipped triggers");
     expect(lines[1]).toMatch(
-      /^RUN +TASK +PERIOD +STATUS +STARTED +TOOK +WHERE +JOB +DETAIL$/,
+      /^RUN +TASK +PERIOD +STATUS +STARTED +TOOK +WHERE +JOB +SCHEDULED +DETAIL$/,
     );
     expect(lines.slice(2).map((line) => line.split(/\s+/)[3])).toEqual([
       "failed",
