@@ -401,3 +401,35 @@ describe("batchctl tasks", () => {
     ]);
   });
 });
+
+describe("the abort signal", () => {
+  it("reaches a module task on SIGTERM, which exits 4 with its writes rolled back", async () => {
+    fs.writeFileSync(
+      path.join(dir, "wait.mjs"),
+      `import { setTimeout } from "node:timers/promises";
+export default async ({ db, period, signal, log }) => {
+  await db("windows").insert({ period: period.key });
+  log.info("waiting");
+  await setTimeout(30_000, undefined, { signal });
+};
+`,
+    );
+    writeConfig(dir, "tasks:\n  wait: { module: ./wait.mjs }\n");
+
+    const result = await runCli(["run", "wait"], {
+      cwd: dir,
+      env: { DATABASE_URL: file },
+      onSpawn: (child) => {
+        child.stderr?.on("data", (chunk: Buffer) => {
+          if (chunk.toString().includes("waiting")) child.kill("SIGTERM");
+        });
+      },
+    });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/wait \S+: interrupted/);
+    expect(rows("select * from windows")).toEqual([]);
+    expect(rows("select status from batchctl_runs")).toEqual([
+      { status: "interrupted" },
+    ]);
+  });
+});

@@ -2,7 +2,7 @@
  * Checks a raw configuration object and names the exact key path of the first
  * problem, with what was expected there.
  */
-import path from "node:path";
+import { dirname } from "node:path";
 
 import { BatchctlError } from "../errors";
 import { isTimezone } from "../period";
@@ -73,7 +73,7 @@ export function validateConfig(
     );
   }
 
-  const baseDir = filepath ? path.dirname(filepath) : process.cwd();
+  const baseDir = filepath ? dirname(filepath) : process.cwd();
   const validated: Record<string, TaskConfig> = {};
   for (const [name, task] of Object.entries(tasks)) {
     validated[name] = validateTask(

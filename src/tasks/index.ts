@@ -1,8 +1,9 @@
 /** Turns a task name from the command line into a runnable task. */
 import path from "node:path";
 
-import { configError } from "../config/validate";
+import { key } from "../config/check";
 import type { Config, TaskConfig } from "../config/types";
+import { configError } from "../config/validate";
 import { BatchctlError } from "../errors";
 import type { TaskDefinition } from "../runner/task";
 import { objectCountsTask } from "./collect-object-counts";
@@ -71,7 +72,7 @@ async function definitionOf(
         : "config";
       const fail = (keyPath: string, expected: string) =>
         configError(source, keyPath, expected);
-      const loaded = await loadModuleTask(task, `tasks.${name}`, fail);
+      const loaded = await loadModuleTask(task, key("tasks", name), fail);
       return userTask(name, loaded.settings, config.timezone, loaded.run);
     }
   }
