@@ -24,7 +24,7 @@ Examples:
   $ batchctl migrate
   $ batchctl run collect-object-counts
   $ batchctl run collect-object-counts --json
-  $ batchctl run daily-signups --period 2026-12-01
+  $ batchctl run close-trials --period 2026-12-01
   $ batchctl tasks
   $ batchctl history --since 7d
   $ DATABASE_URL=postgres://app@db:5432/app batchctl history --status failed
@@ -61,7 +61,7 @@ function program(): Command {
     .argument("<task>", "task name, such as collect-object-counts")
     .option(
       "--period <key>",
-      "a past period, for tasks that allow it (2026-12-03, 2026-W49, …)",
+      "a past period, for tasks with backfill: true (2026-12-03, 2026-W49, …)",
     )
     .option("--json", "print one JSON object for the trigger")
     .addHelpText(
