@@ -24,6 +24,8 @@ Examples:
   $ batchctl migrate
   $ batchctl run collect-object-counts
   $ batchctl run collect-object-counts --json
+  $ batchctl run close-trials --period 2026-12-01
+  $ batchctl tasks
   $ batchctl history --since 7d
   $ DATABASE_URL=postgres://app@db:5432/app batchctl history --status failed
 
@@ -59,7 +61,7 @@ function program(): Command {
     .argument("<task>", "task name, such as collect-object-counts")
     .option(
       "--period <key>",
-      "a past period, for tasks that allow it (2026-12-03, 2026-W49, …)",
+      "a past period, for tasks with backfill: true (2026-12-03, 2026-W49, …)",
     )
     .option("--json", "print one JSON object for the trigger")
     .addHelpText(
@@ -69,6 +71,21 @@ function program(): Command {
     .action(async (task: string, flags, command: Command) => {
       const { runCommand } = await import("./commands/run");
       exit(await runCommand(task, { ...command.optsWithGlobals(), ...flags }));
+    });
+
+  root
+    .command("tasks")
+    .description(
+      "list the configured tasks: kind, period, last run, and whether the current period is done",
+    )
+    .option("--json", "print a JSON array of tasks")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ batchctl tasks\n  $ batchctl tasks --json",
+    )
+    .action(async (flags, command: Command) => {
+      const { tasksCommand } = await import("./commands/tasks");
+      exit(await tasksCommand({ ...command.optsWithGlobals(), ...flags }));
     });
 
   root

@@ -5,6 +5,7 @@
 import { Chalk } from "chalk";
 
 import { redact } from "./redact";
+import type { LogEntry } from "./runner/task";
 
 const colourOff = Boolean(process.env.NO_COLOR) || !process.stdout.isTTY;
 
@@ -64,4 +65,32 @@ export function formatTable(header: string[], rows: string[][]): string[] {
       .join("  ")
       .trimEnd();
   return [colour.bold(line(header)), ...rows.map(line)];
+}
+
+/**
+ * Where a task's log lines go: stderr, so that stdout keeps the trigger's
+ * own report. One JSON object per line with `json`, else a line of text.
+ */
+export function logLine(entry: LogEntry, json: boolean): void {
+  if (json) {
+    err(
+      JSON.stringify({
+        ...entry.fields,
+        time: entry.time.toISOString(),
+        level: entry.level,
+        task: entry.task,
+        period: entry.period,
+        runId: entry.runId,
+        message: entry.message,
+      }),
+    );
+    return;
+  }
+  const level = entry.level === "info" ? "" : `${entry.level}: `;
+  const fields = Object.entries(entry.fields)
+    .map(([name, value]) => ` ${name}=${JSON.stringify(value)}`)
+    .join("");
+  err(
+    `${entry.task} ${entry.period} (run ${entry.runId}) ${level}${entry.message}${colour.dim(fields)}`,
+  );
 }

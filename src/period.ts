@@ -230,7 +230,15 @@ export function parsePeriodKey(
       `give one like ${shape.example}`,
     );
   }
-  return periodFromWall(wall, granularity, timezone);
+  const period = periodFromWall(wall, granularity, timezone);
+  if (period.start.getTime() === period.end.getTime()) {
+    // The hour the clocks skip when daylight saving time begins.
+    throw usageError(
+      `"${key}" does not exist in ${timezone}: its clocks skip that hour`,
+      "give the hour before or after it",
+    );
+  }
+  return period;
 }
 
 function wallOfKey(

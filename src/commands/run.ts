@@ -1,12 +1,14 @@
 import { loadConfig } from "../config/load";
 import { openDatabase } from "../db/connect";
-import { ExitCode, usageError } from "../errors";
+import type { TaskKind } from "../config/types";
+import { BatchctlError, ExitCode, usageError } from "../errors";
 import type { ExitCodeValue } from "../errors";
 import {
   colour,
   err,
   formatDuration,
   formatInstant,
+  logLine,
   out,
   outJson,
 } from "../output";
@@ -34,8 +36,9 @@ export async function runCommand(
   const env = process.env;
   const now = clock(env);
   const config = await loadConfig({ configPath: flags.config });
-  const task = resolveTask(taskName, config);
-  const period = choosePeriod(task, flags.period, now());
+  const task = await resolveTask(taskName, config);
+  const kind = config.tasks[taskName]?.kind;
+  const period = choosePeriod(task, kind, flags.period, now());
   const db = await openDatabase(config);
 
   const controller = new AbortController();
@@ -60,6 +63,7 @@ export async function runCommand(
       identity: triggerIdentity(env, now()),
       now,
       signal: controller.signal,
+      log: (entry) => logLine(entry, Boolean(flags.json)),
     });
   } finally {
     clearTimeout(timer);
@@ -75,17 +79,42 @@ export async function runCommand(
 
 function choosePeriod(
   task: TaskDefinition,
+  kind: TaskKind | undefined,
   key: string | undefined,
   now: Date,
 ) {
   if (key === undefined) return periodAt(now, task.granularity, task.timezone);
-  if (!task.acceptsPastPeriods) {
+  if (kind === "object-counts") {
     throw usageError(
       `task ${task.name} cannot be run for a chosen period: it records the present`,
       "drop --period; the task runs for the current period",
     );
   }
-  return parsePeriodKey(key, task.granularity, task.timezone);
+  if (!task.acceptsPastPeriods) {
+    throw usageError(
+      `task ${task.name} cannot be run for a chosen period: tasks.${task.name}.backfill is not true`,
+      `drop --period, or set backfill: true under tasks.${task.name} if the task can run for a past period`,
+    );
+  }
+
+  let period;
+  try {
+    period = parsePeriodKey(key, task.granularity, task.timezone);
+  } catch (error) {
+    if (!(error instanceof BatchctlError)) throw error;
+    throw usageError(
+      `--period: ${error.message}, as tasks.${task.name}.period asks`,
+      error.hint,
+    );
+  }
+  if (period.start > now) {
+    // Running it now would mark it done before it has happened.
+    throw usageError(
+      `--period ${key} has not begun yet in ${task.timezone}`,
+      `give the current period, ${periodAt(now, task.granularity, task.timezone).key}, or an earlier one`,
+    );
+  }
+  return period;
 }
 
 function exitCodeOf(outcome: Outcome): ExitCodeValue {

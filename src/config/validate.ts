@@ -2,14 +2,16 @@
  * Checks a raw configuration object and names the exact key path of the first
  * problem, with what was expected there.
  */
+import { dirname } from "node:path";
+
 import { BatchctlError } from "../errors";
-import { granularities, isTimezone } from "../period";
-import type { Granularity } from "../types";
+import { isTimezone } from "../period";
+import { describe, isPlainObject, key, secondsToMs } from "./check";
+import type { Fail } from "./check";
+import { taskKind, validateSettings, validateUserTask } from "./tasks";
 import type { Config, CountedObject, TaskConfig } from "./types";
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-
-type Raw = Record<string, unknown>;
 
 const topLevelKeys = ["database", "timezone", "connectTimeout", "tasks"];
 
@@ -21,24 +23,6 @@ export function configError(
   return new BatchctlError("config", `${source}: ${keyPath} ${expected}`, {
     hint: "see Configuration in the README for every key",
   });
-}
-
-function isPlainObject(value: unknown): value is Raw {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "string") return `"${value}"`;
-  return typeof value === "object" ? "an object" : String(value);
-}
-
-/** A key path segment, quoted when it is not a plain word. */
-function key(path: string, name: string): string {
-  return /^[A-Za-z_][\w-]*$/.test(name)
-    ? `${path}.${name}`
-    : `${path}[${JSON.stringify(name)}]`;
 }
 
 export function validateConfig(
@@ -89,9 +73,16 @@ export function validateConfig(
     );
   }
 
+  const baseDir = filepath ? dirname(filepath) : process.cwd();
   const validated: Record<string, TaskConfig> = {};
   for (const [name, task] of Object.entries(tasks)) {
-    validated[name] = validateTask(name, task, key("tasks", name), fail);
+    validated[name] = validateTask(
+      name,
+      task,
+      key("tasks", name),
+      fail,
+      baseDir,
+    );
   }
 
   return {
@@ -103,48 +94,36 @@ export function validateConfig(
   };
 }
 
-type Fail = (keyPath: string, expected: string) => BatchctlError;
-
-function secondsToMs(value: unknown, keyPath: string, fail: Fail): number {
-  if (typeof value !== "number" || !(value > 0) || value > 3600) {
-    throw fail(
-      keyPath,
-      `must be a number of seconds from 0 to 3600, not ${describe(value)}`,
-    );
-  }
-  return Math.round(value * 1000);
-}
-
 function validateTask(
   name: string,
   raw: unknown,
   path: string,
   fail: Fail,
+  baseDir: string,
 ): TaskConfig {
   if (!isPlainObject(raw)) {
     throw fail(path, `must be a mapping, not ${describe(raw)}`);
   }
-  if (name !== "collect-object-counts" && raw.objects === undefined) {
-    throw fail(
-      path,
-      "is not a task batchctl knows (built in: collect-object-counts)",
-    );
+  const kind = taskKind(name, raw, path, fail);
+  if (kind !== "object-counts") {
+    return validateUserTask(kind, raw, path, fail, baseDir);
   }
 
-  const { objects, period = "day", timeout, ...rest } = raw;
+  const { objects, period, timezone, timeout, ...rest } = raw;
   const unknown = Object.keys(rest)[0];
+  if (unknown === "backfill") {
+    throw fail(
+      key(path, unknown),
+      "does not apply: object counts describe the present, so they cannot be taken for a past period",
+    );
+  }
   if (unknown !== undefined) {
     throw fail(
       key(path, unknown),
-      "is not a known key (known: objects, period, timeout)",
+      "is not a known key (known: objects, period, timezone, timeout)",
     );
   }
-  if (!granularities.includes(period as Granularity)) {
-    throw fail(
-      `${path}.period`,
-      `must be one of ${granularities.join(", ")}, not ${describe(period)}`,
-    );
-  }
+  const settings = validateSettings({ period, timezone }, path, fail);
   if (!isPlainObject(objects) || Object.keys(objects).length === 0) {
     throw fail(
       `${path}.objects`,
@@ -162,7 +141,8 @@ function validateTask(
   }
   return {
     kind: "object-counts",
-    period: period as Granularity,
+    period: settings.period ?? "day",
+    timezone: settings.timezone,
     timeoutMs:
       timeout === undefined
         ? undefined

@@ -27,7 +27,8 @@ import {
   insertRun,
   markAbandoned,
 } from "./store";
-import type { TaskDefinition } from "./task";
+import { taskLogger } from "./task";
+import type { LogSink, TaskDefinition } from "./task";
 
 /**
  * How long a trigger waits on another trigger's uncommitted claim before it
@@ -58,6 +59,8 @@ export interface RunOptions {
   now: () => Date;
   /** Aborted with an AbortReason by the command on SIGTERM or a timeout. */
   signal: AbortSignal;
+  /** Receives the task's log lines; none are kept when it is left out. */
+  log?: LogSink;
 }
 
 export async function runTask(
@@ -66,6 +69,7 @@ export async function runTask(
   options: RunOptions,
 ): Promise<Outcome> {
   const { period, identity, now, signal } = options;
+  const sink = options.log ?? (() => undefined);
   const startedAt = now();
   const runId = await recordTrigger(db.knex, {
     task: task.name,
@@ -103,7 +107,23 @@ export async function runTask(
     result = await db.knex.transaction(
       async (trx) => {
         await claim(db, trx, task.name, period.key, runId);
-        const value = await task.run({ db: trx, period, runId, signal });
+        const log = taskLogger(sink, {
+          task: task.name,
+          period: period.key,
+          runId,
+        });
+        const value = await task.run({
+          db: trx,
+          period,
+          task: task.name,
+          runId,
+          log,
+          signal,
+        });
+        // better-sqlite3 blocks the event loop during a statement, so a
+        // timeout that passed meanwhile has not fired yet: let due timers run
+        // before deciding to commit.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         // A task that ignored the signal still loses its writes.
         if (signal.aborted) throw signal.reason;
         succeededAt = now();

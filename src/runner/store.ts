@@ -163,3 +163,23 @@ export async function listRuns(
     .limit(filter.limit);
   return rows.map(toRun);
 }
+
+/** The newest run of a task that did more than turn a trigger away. */
+export async function findLastRun(db: Knex, task: string): Promise<Run | null> {
+  const row = await db(RUNS)
+    .where({ task })
+    .whereNot({ status: "skipped" })
+    .orderBy("id", "desc")
+    .first();
+  return row ? toRun(row) : null;
+}
+
+/** Whether a run has committed this period. */
+export async function isPeriodDone(
+  db: Knex,
+  task: string,
+  period: string,
+): Promise<boolean> {
+  const row = await db(PERIODS).where({ task, period }).first();
+  return row !== undefined;
+}

@@ -1,8 +1,15 @@
 /** Turns a task name from the command line into a runnable task. */
-import type { Config } from "../config/types";
+import path from "node:path";
+
+import { key } from "../config/check";
+import type { Config, TaskConfig } from "../config/types";
+import { configError } from "../config/validate";
 import { BatchctlError } from "../errors";
 import type { TaskDefinition } from "../runner/task";
 import { objectCountsTask } from "./collect-object-counts";
+import { loadModuleTask } from "./module";
+import { sqlTask } from "./sql";
+import { userTask } from "./user";
 
 export const BUILT_IN_TASKS = ["collect-object-counts"];
 
@@ -10,9 +17,12 @@ export function knownTasks(config: Config): string[] {
   return [...new Set([...BUILT_IN_TASKS, ...Object.keys(config.tasks)])].sort();
 }
 
-export function resolveTask(name: string, config: Config): TaskDefinition {
+export async function resolveTask(
+  name: string,
+  config: Config,
+): Promise<TaskDefinition> {
   const task = config.tasks[name];
-  if (task) return objectCountsTask(name, task, config.timezone);
+  if (task) return definitionOf(name, task, config);
 
   if (BUILT_IN_TASKS.includes(name)) {
     const where = config.filepath ?? "a config file (batchctl.config.yaml)";
@@ -27,4 +37,43 @@ export function resolveTask(name: string, config: Config): TaskDefinition {
   throw new BatchctlError("unknown_task", `unknown task "${name}"`, {
     hint: `known tasks: ${knownTasks(config).join(", ")}`,
   });
+}
+
+/** Every configured task, in the config's order, with its kind. */
+export async function configuredTasks(
+  config: Config,
+): Promise<{ kind: TaskConfig["kind"]; definition: TaskDefinition }[]> {
+  const tasks = [];
+  for (const [name, task] of Object.entries(config.tasks)) {
+    tasks.push({
+      kind: task.kind,
+      definition: await definitionOf(name, task, config),
+    });
+  }
+  return tasks;
+}
+
+async function definitionOf(
+  name: string,
+  task: TaskConfig,
+  config: Config,
+): Promise<TaskDefinition> {
+  const zone = task.timezone ?? config.timezone;
+  switch (task.kind) {
+    case "object-counts":
+      return objectCountsTask(name, task, zone);
+    case "sql":
+      return sqlTask(name, task, zone);
+    case "inline":
+      return userTask(name, task, config.timezone, task.run);
+    case "module": {
+      const source = config.filepath
+        ? path.relative(process.cwd(), config.filepath) || config.filepath
+        : "config";
+      const fail = (keyPath: string, expected: string) =>
+        configError(source, keyPath, expected);
+      const loaded = await loadModuleTask(task, key("tasks", name), fail);
+      return userTask(name, loaded.settings, config.timezone, loaded.run);
+    }
+  }
 }

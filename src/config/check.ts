@@ -1,0 +1,41 @@
+/** Small checks shared by the validation of the config and of its tasks. */
+import type { BatchctlError } from "../errors";
+
+export type Raw = Record<string, unknown>;
+
+/** Builds the error for one key path: `<source>: <keyPath> <expected>`. */
+export type Fail = (keyPath: string, expected: string) => BatchctlError;
+
+export function isPlainObject(value: unknown): value is Raw {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return `"${value}"`;
+  if (typeof value === "function") return "a function";
+  return typeof value === "object" ? "an object" : String(value);
+}
+
+/** A key path segment, quoted when it is not a plain word. */
+export function key(path: string, name: string): string {
+  return /^[A-Za-z_][\w-]*$/.test(name)
+    ? `${path}.${name}`
+    : `${path}[${JSON.stringify(name)}]`;
+}
+
+export function secondsToMs(
+  value: unknown,
+  keyPath: string,
+  fail: Fail,
+  max = 3600,
+): number {
+  if (typeof value !== "number" || !(value > 0) || value > max) {
+    throw fail(
+      keyPath,
+      `must be a number of seconds from 0 to ${max}, not ${describe(value)}`,
+    );
+  }
+  return Math.round(value * 1000);
+}
