@@ -1,6 +1,7 @@
 import { loadConfig } from "../config/load";
 import { openDatabase } from "../db/connect";
-import { ExitCode, usageError } from "../errors";
+import { connectionError } from "../db/errors";
+import { BatchctlError, ExitCode, usageError } from "../errors";
 import type { ExitCodeValue } from "../errors";
 import {
   colour,
@@ -61,6 +62,11 @@ export async function runCommand(
       now,
       signal: controller.signal,
     });
+  } catch (error) {
+    // The server went away between statements of the runner's own.
+    throw error instanceof BatchctlError
+      ? error
+      : (connectionError(error, db.display) ?? error);
   } finally {
     clearTimeout(timer);
     process.off("SIGTERM", onSignal);

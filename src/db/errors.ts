@@ -19,6 +19,7 @@ export const SqlState = {
   invalidCatalogName: "3D000",
   /** The server is shutting down or restarting. */
   adminShutdown: "57P01",
+  crashShutdown: "57P02",
   cannotConnectNow: "57P03",
 } as const;
 
@@ -69,6 +70,23 @@ export function isQueryCanceled(error: unknown): boolean {
 }
 
 /**
+ * The connection went away under a statement: the server restarted or
+ * crashed, or the network dropped. Whatever the statement was doing is
+ * rolled back by the server.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const code = codeOf(error);
+  return (
+    code === SqlState.adminShutdown ||
+    code === SqlState.crashShutdown ||
+    code === SqlState.cannotConnectNow ||
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    /Connection terminated/i.test(String((error as Error)?.message))
+  );
+}
+
+/**
  * Maps a failure to connect into the error users see, or undefined when the
  * error is not about connecting. `where` is the masked database address.
  */
@@ -104,9 +122,7 @@ export function connectionError(
     (error.name === "KnexTimeoutError" || /timeout/i.test(message));
   const down =
     (code !== undefined && unreachableCodes.has(code)) ||
-    code === SqlState.cannotConnectNow ||
-    code === SqlState.adminShutdown ||
-    /Connection terminated/i.test(message);
+    isConnectionLost(error);
   if (!timedOut && !down) return undefined;
 
   const reason = timedOut ? "no answer within the connect timeout" : message;

@@ -12,11 +12,13 @@ import type { Knex } from "knex";
 import type { Database } from "../db/connect";
 import {
   isClaimBusy,
+  isConnectionLost,
   isQueryCanceled,
   isUndefinedTable,
   isUniqueViolation,
   notMigratedError,
 } from "../db/errors";
+import { BatchctlError } from "../errors";
 import { redact } from "../redact";
 import type { Period, Run, TriggerIdentity } from "../types";
 import {
@@ -162,7 +164,21 @@ export async function runTask(
       : undefined;
   const error = aborted ? abortText(aborted, task) : redact(errorText(failure));
   const status = aborted ?? "failed";
-  await finishRun(db.knex, runId, { status, startedAt, finishedAt, error });
+  try {
+    await finishRun(db.knex, runId, { status, startedAt, finishedAt, error });
+  } catch (recordError) {
+    // The server is still away: the outcome cannot be recorded, and the run
+    // row stays `running` until a later trigger completes the period.
+    if (!isConnectionLost(failure)) throw recordError;
+    throw new BatchctlError(
+      "unreachable",
+      `run ${runId} of ${task.name} ${period.key} ${error}, at ${db.display}`,
+      {
+        hint: "the server rolled back the run's writes (unless history shows it succeeded); the next trigger completes the period",
+        cause: failure,
+      },
+    );
+  }
   const run = done({ status, error });
   return aborted
     ? { status: aborted, run, error }
@@ -216,6 +232,8 @@ function abortText(reason: AbortReason, task: TaskDefinition): string {
 }
 
 function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return isConnectionLost(error)
+    ? `lost the connection to the database (${message})`
+    : message;
 }
