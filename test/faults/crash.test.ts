@@ -18,10 +18,15 @@ import type { Workspace } from "./support";
 
 const KILLS = 30;
 /** Kills in flight at once: each on its own period, so they do not meet. */
-const BATCH = 3;
-/** The slow view sleeps this long; kills land over the whole run. */
-const SLEEP_S = 0.5;
-const KILL_WINDOW_MS = 800;
+const BATCH = 5;
+/**
+ * The slow view sleeps longer than a trigger waits on a claim (2 s), so a
+ * dead trigger's backend that kept its claim until the sleep ended would
+ * turn the next trigger away as "running": the claim must go with the
+ * client. Kills land anywhere from the run's first row to its end.
+ */
+const SLEEP_S = 2.5;
+const KILL_WINDOW_MS = 3_000;
 
 let ws: Workspace;
 beforeAll(async () => {
