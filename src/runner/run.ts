@@ -100,10 +100,14 @@ export async function runTask(
 
   let result: unknown;
   let failure: unknown;
+  // Only the claim's own errors say the period is done or running; the same
+  // codes from the task (its own unique key, a lock) are the task failing.
+  let claimed = false;
   try {
     result = await db.knex.transaction(
       async (trx) => {
         await claim(db, trx, task.name, period.key, runId);
+        claimed = true;
         const value = await task.run({ db: trx, period, runId, signal });
         // A task that ignored the signal still loses its writes.
         if (signal.aborted) throw signal.reason;
@@ -136,7 +140,7 @@ export async function runTask(
     return { status: "succeeded", run: done({ status: "succeeded" }), result };
   }
 
-  if (isUniqueViolation(failure) || isClaimBusy(failure)) {
+  if (!claimed && (isUniqueViolation(failure) || isClaimBusy(failure))) {
     const reason = isUniqueViolation(failure) ? "done" : "running";
     const by =
       reason === "done"

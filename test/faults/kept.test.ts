@@ -191,4 +191,30 @@ describe("nothing lost", () => {
     expect(before.periods.size).toBe(4);
     expect(before.snapshots.size).toBe(4 * 4);
   }, 120_000);
+
+  it("never reports a period done that no run of its task completed", async () => {
+    // Two tasks whose snapshots collide: the second one's unique violation
+    // comes from its own insert, not from a claim, and must not read as done.
+    const config = writeConfig(
+      ws.dir,
+      `tasks:
+  counts-a: { objects: { notebook: notebook_notebook } }
+  counts-b: { objects: { notebook: notebook_notebook } }
+`,
+      "two.yaml",
+    );
+    const { key, now } = noonOf(10);
+    const env = { BATCHCTL_NOW: now, BATCHCTL_CONFIG: config };
+    const first = await ws.cli(["run", "counts-a", "--json"], env);
+    expect(JSON.parse(first.stdout).status).toBe("succeeded");
+
+    const second = await ws.cli(["run", "counts-b", "--json"], env);
+    const outcome = JSON.parse(second.stdout);
+    const { rowCount } = await ws.db.query(
+      `select 1 from batchctl_periods where task = 'counts-b' and period = '${key}'`,
+    );
+    expect(outcome.status).not.toBe("skipped");
+    expect(outcome.status === "succeeded").toBe(rowCount === 1);
+    expect(second.code === 0).toBe(rowCount === 1);
+  });
 });
