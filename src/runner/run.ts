@@ -176,9 +176,9 @@ export async function runTask(
     if (!isConnectionLost(failure)) throw recordError;
     throw new BatchctlError(
       "unreachable",
-      `run ${runId} of ${task.name} ${period.key} ${error}, at ${db.display}`,
+      `lost the connection to the database at ${db.display} during run ${runId} of ${task.name} ${period.key} (${redact(messageOf(failure))})`,
       {
-        hint: "the server rolled back the run's writes (unless history shows it succeeded); the next trigger completes the period",
+        hint: `the server rolls back a run it did not commit; unless history shows run ${runId} succeeded, the next trigger runs the period again`,
         cause: failure,
       },
     );
@@ -235,8 +235,12 @@ function abortText(reason: AbortReason, task: TaskDefinition): string {
   return "interrupted by a signal; writes rolled back";
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function errorText(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return isConnectionLost(error)
     ? `lost the connection to the database (${message})`
     : message;
