@@ -21,6 +21,8 @@ export const SqlState = {
   adminShutdown: "57P01",
   crashShutdown: "57P02",
   cannotConnectNow: "57P03",
+  /** Every connection slot is taken (max_connections). */
+  tooManyConnections: "53300",
 } as const;
 
 export const SqliteCode = {
@@ -69,6 +71,10 @@ export function isQueryCanceled(error: unknown): boolean {
   return codeOf(error) === SqlState.queryCanceled;
 }
 
+export function isTooManyConnections(error: unknown): boolean {
+  return codeOf(error) === SqlState.tooManyConnections;
+}
+
 /**
  * The connection went away under a statement: the server restarted or
  * crashed, or the network dropped. Whatever the statement was doing is
@@ -106,6 +112,16 @@ export function connectionError(
       `the database refused the login at ${where}: ${message}`,
       {
         hint: "check the user and password in DATABASE_URL or `database`",
+        cause: error,
+      },
+    );
+  }
+  if (code === SqlState.tooManyConnections) {
+    return new BatchctlError(
+      "unreachable",
+      `the database at ${where} has no free connection (${message})`,
+      {
+        hint: "raise max_connections or spread the triggers out; BATCHCTL_CONNECT_TIMEOUT sets how long a trigger waits for a slot",
         cause: error,
       },
     );

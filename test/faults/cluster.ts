@@ -21,6 +21,8 @@ export interface Cluster {
   url: (database?: string) => string;
   query: (sql: string, database?: string) => Promise<pg.QueryResult>;
   restart: () => Promise<void>;
+  /** The server's log so far. */
+  log: () => string;
   /** Replaces pg_hba.conf and reloads it. */
   setHba: (lines: string[]) => Promise<void>;
   destroy: () => Promise<void>;
@@ -58,7 +60,8 @@ export async function createCluster(): Promise<Cluster> {
       "listen_addresses = '127.0.0.1'",
       `unix_socket_directories = '${dir}'`,
       "fsync = off",
-      "max_connections = 20",
+      // Small, so a test can fill it with a handful of triggers.
+      "max_connections = 10",
       "shared_buffers = 16MB",
       "",
     ].join("\n"),
@@ -84,6 +87,7 @@ export async function createCluster(): Promise<Cluster> {
     url,
     query,
     restart: () => pgCtl("restart", "-m", "fast"),
+    log: () => fs.readFileSync(log, "utf8"),
     setHba: async (lines) => {
       fs.writeFileSync(path.join(data, "pg_hba.conf"), `${lines.join("\n")}\n`);
       await query("select pg_reload_conf()");

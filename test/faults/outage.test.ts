@@ -147,6 +147,32 @@ describe("a throwaway cluster", () => {
     expect(statuses.at(-1)).toBe("succeeded");
   }, 120_000);
 
+  it("waits for a free connection when a storm of triggers fills max_connections", async () => {
+    const { key, now } = noonOf(5);
+    const triggers = 24;
+    const results = await Promise.all(
+      Array.from({ length: triggers }, () =>
+        trigger(cluster.url("app"), {
+          BATCHCTL_NOW: now,
+          BATCHCTL_CONNECT_TIMEOUT: "30",
+        }),
+      ),
+    );
+
+    // The storm did fill the server: some connections were refused.
+    expect(cluster.log()).toMatch(/too many clients already/);
+    expect(results.map((result) => result.stderr).filter(Boolean)).toEqual([]);
+    expect(results.map((result) => result.code)).toEqual(
+      Array(triggers).fill(0),
+    );
+    const db = {
+      query: (sql: string) => cluster.query(sql, "app"),
+    } as Parameters<typeof runsOf>[0];
+    const statuses = (await runsOf(db, key)).map((run) => run.status);
+    expect(statuses.filter((status) => status === "succeeded")).toHaveLength(1);
+    expect(statuses).toHaveLength(triggers);
+  }, 120_000);
+
   it("says the login was refused, exit 3, when the password is wrong", async () => {
     await cluster.query("create role locked login password 'the-right-one'");
     await cluster.setHba([
