@@ -1,9 +1,12 @@
 // Database outages: the server is not there, goes away in the middle of a
 // run, or refuses the login. Each ends with its own clear message and exit
 // code, never a hang, a stack trace, a password or a half-written period.
-import { APP_TABLES_SQL, tempDir, writeConfig } from "../support/databases";
-import { runCli } from "../support/cli";
+import net from "node:net";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { runCli } from "../support/cli";
+import { APP_TABLES_SQL, tempDir, writeConfig } from "../support/databases";
 
 import { createCluster } from "./cluster";
 import type { Cluster } from "./cluster";
@@ -72,6 +75,34 @@ describe("database unreachable at start", () => {
     expect(result.stderr).toContain("nonexistent.invalid");
     expect(passwordShown(result.stderr + result.stdout)).toBe(false);
     expect(result.stderr).not.toContain(UNEXPECTED);
+  });
+});
+
+describe("a server that accepts but never answers", () => {
+  it("exits 3 once the connect timeout has passed, not later", async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) =>
+      silent.listen(0, "127.0.0.1", resolve),
+    );
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const url = `postgres://app:${HOSTILE_PASSWORD_ENCODED}@127.0.0.1:${port}/app`;
+      const [result, ms] = await timed(() =>
+        trigger(url, { BATCHCTL_CONNECT_TIMEOUT: "2" }),
+      );
+
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/no answer within the connect timeout/);
+      expect(result.stderr).toContain(`127.0.0.1:${port}`);
+      expect(passwordShown(result.stderr + result.stdout)).toBe(false);
+      // The timeout, plus the start-up of a process on a busy machine.
+      expect(ms).toBeGreaterThanOrEqual(2_000);
+      expect(ms).toBeLessThan(2_000 + 2_500);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });
 
