@@ -154,9 +154,7 @@ describe("a throwaway cluster", () => {
     expect(cut.stderr).toMatch(/lost the connection to the database/);
     expect(cut.stderr.trim().split("\n").length).toBeLessThanOrEqual(2);
 
-    const db = {
-      query: (sql: string) => cluster.query(sql, "app"),
-    } as Parameters<typeof snapshotOf>[0];
+    const db = { query: (sql: string) => cluster.query(sql, "app") };
     expect(await snapshotOf(db, key)).toEqual({});
 
     const next = await runCli(["run", TASK, "--json"], {
@@ -196,9 +194,7 @@ describe("a throwaway cluster", () => {
     expect(results.map((result) => result.code)).toEqual(
       Array(triggers).fill(0),
     );
-    const db = {
-      query: (sql: string) => cluster.query(sql, "app"),
-    } as Parameters<typeof runsOf>[0];
+    const db = { query: (sql: string) => cluster.query(sql, "app") };
     const statuses = (await runsOf(db, key)).map((run) => run.status);
     expect(statuses.filter((status) => status === "succeeded")).toHaveLength(1);
     expect(statuses).toHaveLength(triggers);

@@ -91,9 +91,12 @@ export function noonOf(offset: number): { key: string; now: string } {
   return { key, now: `${key}T12:00:00Z` };
 }
 
+/** Anything to run SQL on: a test database, or a throwaway cluster's. */
+export type Queryable = Pick<PgDatabase, "query">;
+
 /** The snapshot rows of a period, by object. */
 export async function snapshotOf(
-  db: PgDatabase,
+  db: Queryable,
   period: string,
 ): Promise<Record<string, number>> {
   const { rows } = await db.query(
@@ -102,7 +105,7 @@ export async function snapshotOf(
   return Object.fromEntries(rows.map((row) => [row.object, Number(row.count)]));
 }
 
-export async function runsOf(db: PgDatabase, period: string) {
+export async function runsOf(db: Queryable, period: string) {
   const { rows } = await db.query(
     `select id, status, reason, error from batchctl_runs where period = '${period}' order by id`,
   );
@@ -144,9 +147,8 @@ export const HOSTILE_PASSWORD = "p@ss:w/rd%?#";
 export const HOSTILE_PASSWORD_ENCODED = encodeURIComponent(HOSTILE_PASSWORD);
 
 /** `url` with the hostile password set, percent-encoded. */
-export function withPassword(url: string, user?: string): string {
+export function withPassword(url: string): string {
   const parsed = new URL(url);
-  if (user) parsed.username = user;
   return parsed.href.replace(
     `${parsed.username}@`,
     `${parsed.username}:${HOSTILE_PASSWORD_ENCODED}@`,
