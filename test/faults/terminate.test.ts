@@ -3,6 +3,7 @@
 // rolls back, says so in history, and exits well inside the grace period.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { writeConfig } from "../support/databases";
 import {
   configYaml,
   noonOf,
@@ -16,11 +17,15 @@ import {
 import type { Workspace } from "./support";
 
 let ws: Workspace;
+let fastConfig: string;
 beforeAll(async () => {
+  // Long enough that the second trigger below finds the run still going,
+  // however slowly it starts; SIGTERM cuts the sleep short.
   ws = await workspace("faults_term", {
-    sql: slowViewSql(3),
+    sql: slowViewSql(20),
     config: configYaml({ slow: true }),
   });
+  fastConfig = writeConfig(ws.dir, configYaml(), "fast.yaml");
 });
 afterAll(async () => {
   await ws?.db.drop();
@@ -79,7 +84,10 @@ describe("termination", () => {
     );
     expect(claims).toBe(0);
 
-    const next = await ws.cli(["run", TASK, "--json"], { BATCHCTL_NOW: now });
+    const next = await ws.cli(["run", TASK, "--json"], {
+      BATCHCTL_NOW: now,
+      BATCHCTL_CONFIG: fastConfig,
+    });
     expect(next.code).toBe(0);
     expect(JSON.parse(next.stdout).status).toBe("succeeded");
   });
