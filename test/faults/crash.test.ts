@@ -4,13 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import {
+  configYaml,
   noonOf,
   runsOf,
   SLOW_OBJECTS,
   slowViewSql,
   snapshotOf,
   TASK,
-  configYaml,
   waitFor,
   workspace,
 } from "./support";
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 interface Kill {
   key: string;
-  /** The killed run was still `running`: it died holding its claim. */
+  /** The killed run was still `running`: it died before recording an end. */
   midRun: boolean;
 }
 
