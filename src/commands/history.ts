@@ -72,11 +72,13 @@ export function parseSince(value: string, now: Date, timezone: string): Date {
 
 function parseLimit(value: string | undefined): number {
   if (value === undefined) return 50;
-  const limit = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+  const limit = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!(limit >= 1 && limit <= MAX_LIMIT)) {
     throw usageError(
       `--limit "${value}" is not a whole number from 1 to ${MAX_LIMIT}`,
-      "narrow the list with --since or --task instead of a larger limit",
+      limit > MAX_LIMIT
+        ? "narrow the list with --since or --task instead of a larger limit"
+        : "give a count of runs, such as --limit 20",
     );
   }
   return limit;

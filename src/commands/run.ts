@@ -1,6 +1,7 @@
 import { loadConfig } from "../config/load";
 import { openDatabase } from "../db/connect";
 import type { TaskKind } from "../config/types";
+import { connectionError } from "../db/errors";
 import { BatchctlError, ExitCode, usageError } from "../errors";
 import type { ExitCodeValue } from "../errors";
 import {
@@ -65,6 +66,11 @@ export async function runCommand(
       signal: controller.signal,
       log: (entry) => logLine(entry, Boolean(flags.json)),
     });
+  } catch (error) {
+    // The server went away between statements of the runner's own.
+    throw error instanceof BatchctlError
+      ? error
+      : (connectionError(error, db.display) ?? error);
   } finally {
     clearTimeout(timer);
     process.off("SIGTERM", onSignal);

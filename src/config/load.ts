@@ -109,10 +109,9 @@ function readError(error: unknown, where: string): BatchctlError {
     );
   }
   if (cause.name === "JSONError") {
-    const firstLine = String(cause.message).split("\n")[0];
     return new BatchctlError(
       "config",
-      `${file} is not valid JSON: ${firstLine}`,
+      `${file} is not valid JSON: ${jsonProblem(cause)}`,
       {
         hint: "fix the file; JSON allows no comments or trailing commas",
         cause,
@@ -127,4 +126,23 @@ function readError(error: unknown, where: string): BatchctlError {
       cause,
     },
   );
+}
+
+/**
+ * cosmiconfig's JSONError starts with the file name and keeps the position in
+ * a code frame: "> 3 |   ..." marks the line, a caret below it the column.
+ */
+function jsonProblem(error: { message?: string; codeFrame?: string }): string {
+  const message = String(error.message ?? "");
+  const reason =
+    /^(.+?) in JSON at position/m.exec(message)?.[1] ??
+    /^(Unexpected .+?)(?: while parsing|$)/m.exec(message)?.[1] ??
+    "syntax error";
+  const frame = String(error.codeFrame ?? "");
+  const line = /^>\s*(\d+)\s*\|/m.exec(frame)?.[1];
+  const caret = /^\s*\|( *)\^/m.exec(frame)?.[1];
+  if (!line) return reason;
+  return caret
+    ? `${reason} at line ${line}, column ${caret.length}`
+    : `${reason} at line ${line}`;
 }

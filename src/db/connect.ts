@@ -12,7 +12,7 @@ import type { Knex } from "knex";
 import type { Config } from "../config/types";
 import { BatchctlError } from "../errors";
 import { redact } from "../redact";
-import { connectionError } from "./errors";
+import { connectionError, isTooManyConnections } from "./errors";
 import { parseDatabase } from "./url";
 import type { DatabaseTarget, Dialect } from "./url";
 
@@ -48,14 +48,27 @@ export async function openDatabase(
     close: () => instance.destroy(),
   };
 
-  try {
-    await instance.raw("select 1");
-  } catch (error) {
-    await db.close().catch(() => undefined);
-    throw connectionError(error, target.display) ?? error;
+  const giveUpAt = Date.now() + config.connectTimeoutMs;
+  for (;;) {
+    try {
+      await instance.raw("select 1");
+      return db;
+    } catch (error) {
+      // A storm of triggers can fill max_connections for a moment; most of
+      // them are about to leave, so wait for a free slot like for a server.
+      if (isTooManyConnections(error) && Date.now() < giveUpAt) {
+        await sleep(BUSY_RETRY_MS + Math.random() * BUSY_RETRY_MS);
+        continue;
+      }
+      await db.close().catch(() => undefined);
+      throw connectionError(error, target.display) ?? error;
+    }
   }
-  return db;
 }
+
+const BUSY_RETRY_MS = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * knex logs pool errors to the console on its own; batchctl reports them

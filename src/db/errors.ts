@@ -19,7 +19,10 @@ export const SqlState = {
   invalidCatalogName: "3D000",
   /** The server is shutting down or restarting. */
   adminShutdown: "57P01",
+  crashShutdown: "57P02",
   cannotConnectNow: "57P03",
+  /** Every connection slot is taken (max_connections). */
+  tooManyConnections: "53300",
 } as const;
 
 export const SqliteCode = {
@@ -68,6 +71,27 @@ export function isQueryCanceled(error: unknown): boolean {
   return codeOf(error) === SqlState.queryCanceled;
 }
 
+export function isTooManyConnections(error: unknown): boolean {
+  return codeOf(error) === SqlState.tooManyConnections;
+}
+
+/**
+ * The connection went away under a statement: the server restarted or
+ * crashed, or the network dropped. Whatever the statement was doing is
+ * rolled back by the server.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const code = codeOf(error);
+  return (
+    code === SqlState.adminShutdown ||
+    code === SqlState.crashShutdown ||
+    code === SqlState.cannotConnectNow ||
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    /Connection terminated/i.test(String((error as Error)?.message))
+  );
+}
+
 /**
  * Maps a failure to connect into the error users see, or undefined when the
  * error is not about connecting. `where` is the masked database address.
@@ -92,6 +116,16 @@ export function connectionError(
       },
     );
   }
+  if (code === SqlState.tooManyConnections) {
+    return new BatchctlError(
+      "unreachable",
+      `the database at ${where} has no free connection (${message})`,
+      {
+        hint: "raise max_connections or spread the triggers out; BATCHCTL_CONNECT_TIMEOUT sets how long a trigger waits for a slot",
+        cause: error,
+      },
+    );
+  }
   if (code === SqlState.invalidCatalogName) {
     return new BatchctlError("unreachable", `${message} at ${where}`, {
       hint: "create the database, or fix its name in the URL",
@@ -104,9 +138,7 @@ export function connectionError(
     (error.name === "KnexTimeoutError" || /timeout/i.test(message));
   const down =
     (code !== undefined && unreachableCodes.has(code)) ||
-    code === SqlState.cannotConnectNow ||
-    code === SqlState.adminShutdown ||
-    /Connection terminated/i.test(message);
+    isConnectionLost(error);
   if (!timedOut && !down) return undefined;
 
   const reason = timedOut ? "no answer within the connect timeout" : message;

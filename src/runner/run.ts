@@ -12,11 +12,13 @@ import type { Knex } from "knex";
 import type { Database } from "../db/connect";
 import {
   isClaimBusy,
+  isConnectionLost,
   isQueryCanceled,
   isUndefinedTable,
   isUniqueViolation,
   notMigratedError,
 } from "../db/errors";
+import { BatchctlError } from "../errors";
 import { redact } from "../redact";
 import type { Period, Run, TriggerIdentity } from "../types";
 import {
@@ -103,10 +105,14 @@ export async function runTask(
   let result: unknown;
   let failure: unknown;
   let succeededAt: Date | undefined;
+  // Only the claim's own errors say the period is done or running; the same
+  // codes from the task (its own unique key, a lock) are the task failing.
+  let claimed = false;
   try {
     result = await db.knex.transaction(
       async (trx) => {
         await claim(db, trx, task.name, period.key, runId);
+        claimed = true;
         const log = taskLogger(sink, {
           task: task.name,
           period: period.key,
@@ -159,7 +165,7 @@ export async function runTask(
     return { status: "succeeded", run: done({ status: "succeeded" }), result };
   }
 
-  if (isUniqueViolation(failure) || isClaimBusy(failure)) {
+  if (!claimed && (isUniqueViolation(failure) || isClaimBusy(failure))) {
     const reason = isUniqueViolation(failure) ? "done" : "running";
     const by =
       reason === "done"
@@ -187,7 +193,21 @@ export async function runTask(
       : undefined;
   const error = aborted ? abortText(aborted, task) : redact(errorText(failure));
   const status = aborted ?? "failed";
-  await finishRun(db.knex, runId, { status, startedAt, finishedAt, error });
+  try {
+    await finishRun(db.knex, runId, { status, startedAt, finishedAt, error });
+  } catch (recordError) {
+    // The server is still away: the outcome cannot be recorded, and the run
+    // row stays `running` until a later trigger completes the period.
+    if (!isConnectionLost(failure)) throw recordError;
+    throw new BatchctlError(
+      "unreachable",
+      `lost the connection to the database at ${db.display} during run ${runId} of ${task.name} ${period.key} (${redact(messageOf(failure))})`,
+      {
+        hint: `the server rolls back a run it did not commit; unless history shows run ${runId} succeeded, the next trigger runs the period again`,
+        cause: failure,
+      },
+    );
+  }
   const run = done({ status, error });
   return aborted
     ? { status: aborted, run, error }
@@ -240,7 +260,13 @@ function abortText(reason: AbortReason, task: TaskDefinition): string {
   return "interrupted by a signal; writes rolled back";
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  const message = messageOf(error);
+  return isConnectionLost(error)
+    ? `lost the connection to the database (${message})`
+    : message;
 }
