@@ -129,3 +129,33 @@ describe("run on SQLite", () => {
     expect(fs.existsSync(path.join(empty, "batchctl.sqlite"))).toBe(false);
   });
 });
+
+test("a trigger that cannot get SQLite's write lock past the busy timeout exits 0, unrecorded", async () => {
+  const dir = tempDir("run-sqlite-busy");
+  // A task that holds the write lock (its claim) for 8 s, past the 5 s
+  // busy timeout of a second trigger.
+  fs.writeFileSync(
+    path.join(dir, "hold.cjs"),
+    "module.exports = async () => { await new Promise((r) => setTimeout(r, 8000)); };\n",
+  );
+  writeConfig(dir, "tasks:\n  hold-lock:\n    module: ./hold.cjs\n");
+  expect((await runCli(["migrate"], { cwd: dir, env })).code).toBe(0);
+
+  const holder = runCli(["run", "hold-lock", "--json"], { cwd: dir, env });
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const turnedAway = await runCli(["run", "hold-lock", "--json"], {
+    cwd: dir,
+    env,
+  });
+
+  expect(turnedAway.code, turnedAway.stderr).toBe(0);
+  expect(json(turnedAway)).toMatchObject({
+    status: "skipped",
+    reason: "running",
+    runId: 0,
+    message: "the database is locked by another trigger; not recorded",
+  });
+  const held = await holder;
+  expect(held.code, held.stderr).toBe(0);
+  expect(json(held).status).toBe("succeeded");
+});

@@ -175,8 +175,9 @@ function report(outcome: Outcome, timezone: string): void {
           : by
             ? `already running (run ${by.id} on ${where(by)} since ${formatInstant(by.startedAt, timezone)})`
             : "already running in another trigger";
+      const recorded = run.id === 0 ? "not recorded" : `run ${run.id}`;
       out(
-        `${subject} ${colour.yellow(detail)}; this trigger did nothing (run ${run.id})`,
+        `${subject} ${colour.yellow(detail)}; this trigger did nothing (${recorded})`,
       );
       return;
     }

@@ -73,12 +73,21 @@ export async function runTask(
   const { period, identity, now, signal } = options;
   const sink = options.log ?? (() => undefined);
   const startedAt = now();
-  const runId = await recordTrigger(db.knex, {
-    task: task.name,
-    period: period.key,
-    startedAt,
-    identity,
-  });
+  let runId: number;
+  try {
+    runId = await recordTrigger(db.knex, {
+      task: task.name,
+      period: period.key,
+      startedAt,
+      identity,
+    });
+  } catch (error) {
+    if (!isClaimBusy(error)) throw error;
+    // SQLite only: another trigger's run has held the write lock past the
+    // busy timeout, so this trigger cannot even record itself. It is turned
+    // away like any trigger that finds its period running, unrecorded (id 0).
+    return unrecordedSkip(task, period.key, identity, startedAt, now());
+  }
   const runOf = (fields: Partial<Run>): Run => ({
     id: runId,
     task: task.name,
@@ -212,6 +221,29 @@ export async function runTask(
   return aborted
     ? { status: aborted, run, error }
     : { status: "failed", run, error };
+}
+
+function unrecordedSkip(
+  task: TaskDefinition,
+  period: string,
+  identity: TriggerIdentity,
+  startedAt: Date,
+  finishedAt: Date,
+): Outcome {
+  const reason = "the database is locked by another trigger; not recorded";
+  const run: Run = {
+    id: 0,
+    task: task.name,
+    period,
+    status: "skipped",
+    reason,
+    error: null,
+    startedAt,
+    finishedAt,
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    ...identity,
+  };
+  return { status: "skipped", run, reason: "running", by: null };
 }
 
 async function recordTrigger(
