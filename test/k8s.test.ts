@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scheduledTimeOfJob } from "../src/runner/identity";
 import { BIN, ROOT, runCli } from "./support/cli";
 import type { PgDatabase } from "./support/databases";
-import { APP_TABLES_SQL, createPgDatabase, tempDir } from "./support/databases";
+import {
+  APP_TABLES_SQL,
+  createPgDatabase,
+  MIGRATIONS,
+  tempDir,
+} from "./support/databases";
 import {
   batchctlArgs,
   commandLine,
@@ -248,7 +253,7 @@ describe("a CronJob trigger, run by the manifest's command lines", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
-      applied: ["20261203000000_create_batchctl_tables.js"],
+      applied: MIGRATIONS,
     });
   });
 

@@ -45,6 +45,7 @@ async function collect(
   const collectedAt = new Date();
   await db(SNAPSHOTS).insert(
     Object.entries(counts).map(([object, count]) => ({
+      task: name,
       period: period.key,
       object,
       count,

@@ -193,8 +193,33 @@ describe("nothing lost", () => {
   }, 120_000);
 
   it("never reports a period done that no run of its task completed", async () => {
-    // Two tasks whose snapshots collide: the second one's unique violation
-    // comes from its own insert, not from a claim, and must not read as done.
+    // The task's own insert breaks its own unique key: the same SQLSTATE as
+    // a claim that lost, but a failure of the task, never "already done".
+    await ws.db.query("create table kept_target (id integer primary key)");
+    const config = writeConfig(
+      ws.dir,
+      `tasks:
+  insert-twice:
+    sql:
+      - insert into kept_target (id) values (1)
+      - insert into kept_target (id) values (1)
+`,
+      "twice.yaml",
+    );
+    const { now } = noonOf(10);
+    const env = { BATCHCTL_NOW: now, BATCHCTL_CONFIG: config };
+
+    const result = await ws.cli(["run", "insert-twice", "--json"], env);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: "failed" });
+    const claims = await ws.db.query(
+      "select 1 from batchctl_periods where task = 'insert-twice'",
+    );
+    expect(claims.rowCount).toBe(0);
+    expect((await ws.db.query("select * from kept_target")).rowCount).toBe(0);
+  });
+
+  it("keeps the snapshots of two counting tasks that count the same object", async () => {
     const config = writeConfig(
       ws.dir,
       `tasks:
@@ -203,18 +228,16 @@ describe("nothing lost", () => {
 `,
       "two.yaml",
     );
-    const { key, now } = noonOf(10);
+    const { key, now } = noonOf(11);
     const env = { BATCHCTL_NOW: now, BATCHCTL_CONFIG: config };
-    const first = await ws.cli(["run", "counts-a", "--json"], env);
-    expect(JSON.parse(first.stdout).status).toBe("succeeded");
-
-    const second = await ws.cli(["run", "counts-b", "--json"], env);
-    const outcome = JSON.parse(second.stdout);
-    const { rowCount } = await ws.db.query(
-      `select 1 from batchctl_periods where task = 'counts-b' and period = '${key}'`,
+    for (const task of ["counts-a", "counts-b"]) {
+      const result = await ws.cli(["run", task, "--json"], env);
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).status).toBe("succeeded");
+    }
+    const { rows } = await ws.db.query(
+      `select task from batchctl_object_counts where period = '${key}' and object = 'notebook' order by task`,
     );
-    expect(outcome.status).not.toBe("skipped");
-    expect(outcome.status === "succeeded").toBe(rowCount === 1);
-    expect(second.code === 0).toBe(rowCount === 1);
+    expect(rows.map((row) => row.task)).toEqual(["counts-a", "counts-b"]);
   });
 });

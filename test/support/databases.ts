@@ -91,3 +91,9 @@ tasks:
       hyperparameter: hyperparameter_hyperparameter
       pipeline: { table: pipeline_pipeline, where: { is_template: false } }
 `;
+
+/** batchctl's migrations, in the order they apply. */
+export const MIGRATIONS = fs
+  .readdirSync(path.join(__dirname, "../../migrations"))
+  .filter((file) => file.endsWith(".js"))
+  .sort();
