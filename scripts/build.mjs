@@ -34,15 +34,6 @@ const external = [
 const unusedDialects =
   /^\.\/(cockroachdb|mssql|mysql|mysql2|mariadb|oracle|oracledb|pgnative|redshift)$/;
 
-/**
- * bin/batchctl sets this to a function that calls import(). Code that V8
- * restores from a cache cannot call import() itself (Node no longer knows
- * which loader it belongs to), so the bundle's import() calls, which load
- * JavaScript config files, go through it. Without bin/batchctl, plain import().
- */
-const importHook =
-  '(globalThis[Symbol.for("batchctl.import")] ?? ((s) => import(s)))';
-
 /** Edits to bundled packages: each names what it replaces, or the build fails. */
 const patches = [
   {
@@ -56,17 +47,6 @@ const patches = [
         "function isCloudflareRuntime() { return false;",
       ],
     ],
-  },
-  {
-    file: "cosmiconfig/dist/loaders.js",
-    edits: [
-      ["import(href)", `${importHook}(href)`],
-      ["import('typescript')", `${importHook}('typescript')`],
-    ],
-  },
-  {
-    file: "knex/lib/migrations/util/import-file.js",
-    edits: [["import(require('url')", `${importHook}(require('url')`]],
   },
 ];
 
@@ -145,4 +125,19 @@ async function writeCodeCache(file) {
   await writeFile(`${file}.cache`, script.createCachedData());
 }
 
+/**
+ * Code that V8 restores from a cache cannot call import() itself: Node no
+ * longer knows which loader it belongs to. bin/batchctl defines a function
+ * that does, and every import() in the bundle (JavaScript config files, a
+ * task's module) calls it instead; run without bin/batchctl, plain import().
+ * esbuild's output has no comments, so the pattern only meets code.
+ */
+async function routeDynamicImports(file) {
+  const hook =
+    '(globalThis[Symbol.for("batchctl.import")] ?? ((s) => import(s)))';
+  const source = await readFile(file, "utf8");
+  await writeFile(file, source.replace(/(?<![\w$.])import\(/g, `${hook}(`));
+}
+
+await routeDynamicImports("dist/cli.js");
 await writeCodeCache("dist/cli.js");
