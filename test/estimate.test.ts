@@ -12,6 +12,7 @@ tasks:
       events: { table: events, estimate: true }
       fresh: { table: fresh, estimate: true }
       users: users
+      everyone: { table: users_view, estimate: true }
 `;
 
 describe("collect-object-counts with estimate: true on PostgreSQL", () => {
@@ -31,6 +32,7 @@ describe("collect-object-counts with estimate: true on PostgreSQL", () => {
       insert into fresh select g from generate_series(1, 7) g;
       create table users (id integer);
       insert into users select g from generate_series(1, 3) g;
+      create view users_view as select * from users;
     `);
     config = writeConfig(tempDir("estimate"), CONFIG);
     const migrated = await runCli(["migrate", "-c", config], {
@@ -41,7 +43,7 @@ describe("collect-object-counts with estimate: true on PostgreSQL", () => {
 
   afterAll(() => db?.drop());
 
-  it("reports the analyzed row count, counts a never-analyzed table, and says which is which", async () => {
+  it("reports the analyzed row count, counts a never-analyzed table or a view, and says which is which", async () => {
     const result = await runCli(
       ["run", "collect-object-counts", "-c", config, "--json"],
       { env: { DATABASE_URL: db.url } },
@@ -51,14 +53,15 @@ describe("collect-object-counts with estimate: true on PostgreSQL", () => {
     expect(result.code).toBe(0);
     const { result: counts } = JSON.parse(result.stdout);
     expect(counts).toEqual({
-      counts: { events: 1000, fresh: 7, users: 3 },
+      counts: { events: 1000, fresh: 7, users: 3, everyone: 3 },
       estimated: ["events"],
     });
     const snapshot = await db.query(
-      "select object, count from batchctl_object_counts order by object",
+      'select object, count from batchctl_object_counts order by object collate "C"',
     );
     expect(snapshot.rows).toEqual([
       { object: "events", count: "1000" },
+      { object: "everyone", count: "3" },
       { object: "fresh", count: "7" },
       { object: "users", count: "3" },
     ]);
