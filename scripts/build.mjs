@@ -37,6 +37,17 @@ const unusedDialects =
 /** Edits to bundled packages: each names what it replaces, or the build fails. */
 const patches = [
   {
+    // commander loads child_process, and with it dgram and more, for
+    // subcommands that are separate executables; batchctl has none.
+    file: "commander/lib/command.js",
+    edits: [
+      [
+        "const childProcess = require('node:child_process');",
+        "const childProcess = {\n  spawn: (...args) => require('node:child_process').spawn(...args),\n};",
+      ],
+    ],
+  },
+  {
     // pg asks, when it loads, whether it runs on Cloudflare Workers by
     // building a fetch Response; on Node that loads undici, which costs a
     // trigger more than connecting does. batchctl runs on Node only.
