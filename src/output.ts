@@ -27,6 +27,11 @@ const timeFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** `2026-12-03 09:00:01 GMT+9`, in the configured time zone. */
 export function formatInstant(instant: Date, timezone: string): string {
+  // The same text as below, without loading time zone data (see period.ts).
+  if (timezone === "UTC") {
+    const iso = instant.toISOString();
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+  }
   let format = timeFormats.get(timezone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-CA", {

@@ -52,7 +52,14 @@ function formatter(timezone: string): Intl.DateTimeFormat {
   return found;
 }
 
+/**
+ * UTC, the default, needs no time zone data: a trigger skips loading ICU's
+ * zones, which costs more than a round trip to the database.
+ */
+const isUtc = (timezone: string) => timezone === "UTC";
+
 export function isTimezone(timezone: string): boolean {
+  if (isUtc(timezone)) return true;
   try {
     formatter(timezone);
     return true;
@@ -63,6 +70,17 @@ export function isTimezone(timezone: string): boolean {
 
 /** The local wall-clock fields of an instant, to the second. */
 function wallParts(instant: number, timezone: string): number[] {
+  if (isUtc(timezone)) {
+    const date = new Date(instant);
+    return [
+      date.getUTCFullYear(),
+      date.getUTCMonth() + 1,
+      date.getUTCDate(),
+      date.getUTCHours(),
+      date.getUTCMinutes(),
+      date.getUTCSeconds(),
+    ];
+  }
   const parts = formatter(timezone).formatToParts(new Date(instant));
   const field = (type: string) =>
     Number(parts.find((part) => part.type === type)?.value);

@@ -153,14 +153,17 @@ function report(outcome: Outcome, timezone: string): void {
       out(
         `${subject} ${colour.green("succeeded")} in ${took} (run ${run.id} on ${where(run)})`,
       );
-      const counts = (outcome.result as { counts?: Record<string, number> })
-        ?.counts;
+      const { counts, estimated = [] } = (outcome.result ?? {}) as {
+        counts?: Record<string, number>;
+        estimated?: string[];
+      };
       if (counts) {
         const width = Math.max(
           ...Object.keys(counts).map((name) => name.length),
         );
         for (const [name, count] of Object.entries(counts)) {
-          out(`  ${name.padEnd(width)}  ${count}`);
+          const note = estimated.includes(name) ? "  (estimate)" : "";
+          out(`  ${name.padEnd(width)}  ${count}${note}`);
         }
       }
       return;

@@ -7,6 +7,7 @@ import path from "node:path";
 
 import { cosmiconfig } from "cosmiconfig";
 
+import { parseDatabase } from "../db/url";
 import { BatchctlError } from "../errors";
 import type { Config } from "./types";
 import { configError, validateConfig } from "./validate";
@@ -63,6 +64,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
     );
   }
 
+  rejectEstimatesOnSqlite(config, source, cwd);
+
   const timeout = env.BATCHCTL_CONNECT_TIMEOUT;
   if (timeout !== undefined && timeout !== "") {
     const seconds = Number(timeout);
@@ -76,6 +79,34 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
     config.connectTimeoutMs = Math.round(seconds * 1000);
   }
   return config;
+}
+
+/**
+ * An estimated count comes from PostgreSQL's planner statistics; SQLite keeps
+ * none. Said before connecting, like any other config error.
+ */
+function rejectEstimatesOnSqlite(
+  config: Config,
+  source: string,
+  cwd: string,
+): void {
+  for (const [name, task] of Object.entries(config.tasks)) {
+    if (task.kind !== "object-counts") continue;
+    for (const [object, counted] of Object.entries(task.objects)) {
+      if (!counted.estimate) continue;
+      const baseDir = config.filepath ? path.dirname(config.filepath) : cwd;
+      if (parseDatabase(config.database, baseDir).dialect === "postgres") {
+        return;
+      }
+      throw new BatchctlError(
+        "config",
+        `${source}: tasks.${name}.objects.${object}.estimate needs PostgreSQL; SQLite keeps no row estimate`,
+        {
+          hint: "remove estimate to count the table exactly, or set database to a postgres:// URL",
+        },
+      );
+    }
+  }
 }
 
 /** A relative SQLite path in a config file is relative to that file. */

@@ -6,6 +6,12 @@ export interface CountedObject {
   table: string;
   /** Column equality filters, ANDed: `{ is_template: false }`. */
   where: Record<string, string | number | boolean | null>;
+  /**
+   * Take PostgreSQL's planner estimate (pg_class.reltuples, kept by ANALYZE
+   * and autovacuum) instead of counting: for tables too large to count
+   * every period. Never with `where`; never on SQLite.
+   */
+  estimate: boolean;
 }
 
 export interface ObjectCountsTaskConfig {

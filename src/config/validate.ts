@@ -156,18 +156,23 @@ function validateObject(
   path: string,
   fail: Fail,
 ): CountedObject {
-  if (typeof value === "string" && value) return { table: value, where: {} };
+  if (typeof value === "string" && value) {
+    return { table: value, where: {}, estimate: false };
+  }
   if (!isPlainObject(value)) {
     throw fail(
       path,
-      `must be a table name or { table, where }, not ${describe(value)}`,
+      `must be a table name or { table, where, estimate }, not ${describe(value)}`,
     );
   }
 
-  const { table, where = {}, ...rest } = value;
+  const { table, where = {}, estimate = false, ...rest } = value;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) {
-    throw fail(key(path, unknown), "is not a known key (known: table, where)");
+    throw fail(
+      key(path, unknown),
+      "is not a known key (known: table, where, estimate)",
+    );
   }
   if (typeof table !== "string" || !table) {
     throw fail(`${path}.table`, `must be a table name, not ${describe(table)}`);
@@ -189,5 +194,19 @@ function validateObject(
       );
     }
   }
-  return { table, where: where as CountedObject["where"] };
+  if (typeof estimate !== "boolean") {
+    throw fail(
+      `${path}.estimate`,
+      `must be true or false, not ${describe(estimate)}`,
+    );
+  }
+  if (estimate && Object.keys(where).length > 0) {
+    // The planner's estimate is of the whole table; a filtered one would be
+    // a guess about the filter too.
+    throw fail(
+      `${path}.estimate`,
+      "cannot be combined with where: the estimate is of the whole table",
+    );
+  }
+  return { table, where: where as CountedObject["where"], estimate };
 }

@@ -13,6 +13,8 @@ export const SNAPSHOTS = "batchctl_object_counts";
 
 export interface ObjectCounts {
   counts: Record<string, number>;
+  /** The objects whose count is the planner's estimate, not a count. */
+  estimated: string[];
 }
 
 export function objectCountsTask(
@@ -37,9 +39,14 @@ async function collect(
   { db, period, runId }: TaskContext,
 ): Promise<ObjectCounts> {
   const counts: Record<string, number> = {};
+  const estimated: string[] = [];
   for (const [object, counted] of Object.entries(config.objects)) {
     const keyPath = `tasks.${name}.objects.${object}`;
-    counts[object] = await countRows(db, counted, keyPath);
+    const estimate = counted.estimate
+      ? await estimateRows(db, counted.table, keyPath)
+      : null;
+    if (estimate !== null) estimated.push(object);
+    counts[object] = estimate ?? (await countRows(db, counted, keyPath));
   }
 
   const collectedAt = new Date();
@@ -53,7 +60,30 @@ async function collect(
       collected_at: collectedAt,
     })),
   );
-  return { counts };
+  return { counts, estimated };
+}
+
+/**
+ * PostgreSQL's row estimate for a table, as of its last ANALYZE (autovacuum
+ * runs one as a table grows), read without scanning it. Null when the table
+ * was never analyzed: it is then counted after all.
+ */
+async function estimateRows(
+  db: Knex.Transaction,
+  table: string,
+  keyPath: string,
+): Promise<number | null> {
+  // The name quoted as the count quotes it, then resolved as PostgreSQL
+  // resolves it there: schema-qualified or along the search_path.
+  const name = db.raw("??", [table]).toQuery();
+  const { rows } = await db.raw(
+    "select reltuples::bigint as estimate from pg_class where oid = to_regclass(?)",
+    [name],
+  );
+  const row = (rows as { estimate: string | number }[])[0];
+  if (!row) throw new Error(`table "${table}" does not exist (${keyPath})`);
+  const estimate = Number(row.estimate);
+  return estimate >= 0 ? estimate : null;
 }
 
 async function countRows(

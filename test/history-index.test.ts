@@ -1,0 +1,60 @@
+// History reads runs newest first; an index in that order serves it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { runCli } from "./support/cli";
+import { createPgDatabase } from "./support/databases";
+import type { PgDatabase } from "./support/databases";
+
+const HISTORY_SQL = `
+  select * from batchctl_runs
+   where started_at >= now() - interval '7 days'
+     and status in ('running', 'succeeded', 'failed', 'interrupted',
+                    'timed_out', 'abandoned')
+   order by started_at desc, id desc
+   limit 50`;
+
+describe("the index behind batchctl history", () => {
+  let db: PgDatabase;
+
+  beforeAll(async () => {
+    db = await createPgDatabase("history_index");
+    const migrated = await runCli(["migrate"], {
+      env: { DATABASE_URL: db.url },
+    });
+    expect(migrated.code).toBe(0);
+  });
+
+  afterAll(() => db?.drop());
+
+  it("orders runs by started_at then id, replacing the started_at index", async () => {
+    const { rows } = await db.query(
+      `select indexdef from pg_indexes
+        where tablename = 'batchctl_runs' order by indexname`,
+    );
+    const definitions = rows.map((row) => row.indexdef as string);
+
+    expect(definitions).toContainEqual(
+      expect.stringContaining("(started_at, id)"),
+    );
+    expect(definitions).not.toContainEqual(
+      expect.stringContaining("(started_at)"),
+    );
+  });
+
+  it("lets the history query stop at its limit without sorting", async () => {
+    await db.query(`
+      insert into batchctl_runs (task, period, status, started_at, host)
+      select 'task', 'p' || g, case when g % 10 = 0 then 'succeeded'
+             else 'skipped' end, now() - g * interval '1 minute', 'host'
+        from generate_series(1, 20000) g;
+      analyze batchctl_runs;`);
+
+    const { rows } = await db.query(`explain ${HISTORY_SQL}`);
+    const plan = rows.map((row) => row["QUERY PLAN"] as string).join("\n");
+
+    expect(plan).toContain(
+      "Index Scan Backward using batchctl_runs_started_at_id_index",
+    );
+    expect(plan).not.toMatch(/Sort/);
+  });
+});
