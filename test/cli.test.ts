@@ -116,7 +116,7 @@ describe("config errors name the key path, exit 2 and open no database", () => {
     ],
     [
       "tasks:\n  collect-object-counts:\n    objects:\n      pipeline: { tabel: p }",
-      "tasks.collect-object-counts.objects.pipeline.tabel is not a known key (known: table, where)",
+      "tasks.collect-object-counts.objects.pipeline.tabel is not a known key (known: table, where, estimate)",
     ],
     [
       "tasks:\n  collect-object-counts:\n    period: fortnight\n    objects: { a: b }",

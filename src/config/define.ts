@@ -66,6 +66,8 @@ export interface ObjectCountsTask {
     | {
         table: string;
         where?: Record<string, string | number | boolean | null>;
+        /** PostgreSQL's planner estimate instead of an exact count. */
+        estimate?: boolean;
       }
   >;
   period?: Granularity;
