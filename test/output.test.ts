@@ -42,7 +42,13 @@ describe("colour", () => {
     return spawnSync("script", ["-qec", command, "/dev/null"], {
       cwd: dir,
       encoding: "utf8",
-      env: cliEnv({ DATABASE_URL: db.url, TERM: "xterm-256color", ...env }),
+      // A person's shell: chalk turns colour off where CI is set.
+      env: cliEnv({
+        DATABASE_URL: db.url,
+        TERM: "xterm-256color",
+        CI: undefined,
+        ...env,
+      }),
     });
   }
 
