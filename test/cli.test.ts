@@ -208,7 +208,7 @@ describe("an unreachable database exits 3 and never shows the password", () => {
   });
 });
 
-test("the quickstart seeds, migrates and counts on SQLite, then reports the day done", async () => {
+test("the quickstart seeds, migrates and counts on the default SQLite file, then reports the day done", async () => {
   const dir = tempDir("quickstart");
   const source = path.join(__dirname, "../examples/quickstart");
   fs.copyFileSync(
@@ -222,7 +222,11 @@ test("the quickstart seeds, migrates and counts on SQLite, then reports the day 
   );
   expect(seed.status, seed.stderr).toBe(0);
 
-  expect((await runCli(["migrate"], { cwd: dir })).code).toBe(0);
+  const migrate = await runCli(["migrate"], { cwd: dir });
+  expect(migrate.code, migrate.stderr).toBe(0);
+  expect(migrate.stdout).toContain(
+    `sqlite:${path.join(dir, "batchctl.sqlite")}`,
+  );
   const first = await runCli(["run", "collect-object-counts"], { cwd: dir });
   expect(first.code, first.stderr).toBe(0);
   expect(first.stdout).toMatch(/succeeded in \d+ ms/);

@@ -1,6 +1,7 @@
-// Creates the sample application tables the quickstart counts, in the SQLite
-// file its config names (in this folder, or in the folder given as the first
-// argument). Running it again changes nothing.
+// Creates the sample application tables the quickstart counts in
+// batchctl.sqlite, the SQLite file batchctl uses when no database is
+// configured (in this folder, or in the folder given as the first argument).
+// Running it again changes nothing.
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +11,7 @@ const Database = require("better-sqlite3");
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const folder = path.resolve(process.argv[2] ?? here);
-const file = path.join(folder, "quickstart.sqlite");
+const file = path.join(folder, "batchctl.sqlite");
 const db = new Database(file);
 
 const tables = {
