@@ -1,6 +1,7 @@
 // The Kubernetes deployment: k8s-cronjob.yaml checked against the Kubernetes
 // schema, the Dockerfile checked as text (no image is built here), and the
 // CronJob's containers run by their exact command lines against PostgreSQL.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -90,6 +91,11 @@ describe("Dockerfile", () => {
     expect(instructions(image!, "RUN")).toEqual([]);
   });
 
+  // What the build stage copies from the build context.
+  const sources = instructions(build!, "COPY").flatMap((args) =>
+    args.split(/\s+/).slice(0, -1),
+  );
+
   it("copies only paths that exist and that .dockerignore lets in", () => {
     const ignore = fs
       .readFileSync(path.join(ROOT, ".dockerignore"), "utf8")
@@ -97,16 +103,34 @@ describe("Dockerfile", () => {
       .map((line) => line.trim());
     expect(ignore).toContain("*");
 
-    const sources = instructions(build!, "COPY").flatMap((args) => {
-      const words = args.split(/\s+/);
-      return words.slice(0, -1);
-    });
     expect(sources).toContain("src");
     for (const source of sources) {
       expect(fs.existsSync(path.join(ROOT, source)), source).toBe(true);
       const isDir = fs.statSync(path.join(ROOT, source)).isDirectory();
       expect(ignore, source).toContain(`!${source}${isDir ? "/" : ""}`);
     }
+  });
+
+  it("builds dist/ from only the files the build stage copies", () => {
+    const context = tempDir("image-build");
+    for (const source of sources) {
+      fs.cpSync(path.join(ROOT, source), path.join(context, source), {
+        recursive: true,
+      });
+    }
+    // What the stage's `npm ci` installs.
+    fs.symlinkSync(
+      path.join(ROOT, "node_modules"),
+      path.join(context, "node_modules"),
+    );
+
+    const result = spawnSync("npm", ["run", "build"], {
+      cwd: context,
+      encoding: "utf8",
+    });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(fs.existsSync(path.join(context, "dist/cli.js"))).toBe(true);
+    expect(fs.existsSync(path.join(context, "dist/index.d.ts"))).toBe(true);
   });
 
   it("runs as a numeric non-root user, the one the pods run as", () => {
