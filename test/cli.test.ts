@@ -123,6 +123,14 @@ describe("config errors name the key path, exit 2 and open no database", () => {
       'tasks.collect-object-counts.period must be one of hour, day, week, month, not "fortnight"',
     ],
     [
+      "tasks:\n  collect-object-counts:\n    timeout: 0\n    objects: { a: b }",
+      "tasks.collect-object-counts.timeout must be a number of seconds above 0, at most 86400, not 0",
+    ],
+    [
+      "connectTimeout: 7200",
+      "connectTimeout must be a number of seconds above 0, at most 3600, not 7200",
+    ],
+    [
       "databse: x",
       "databse is not a known key (known: database, timezone, connectTimeout, tasks)",
     ],
@@ -138,6 +146,21 @@ describe("config errors name the key path, exit 2 and open no database", () => {
       `batchctl: batchctl.config.yaml: ${message} (hint: see Configuration in the README for every key)\n`,
     );
     expect(fs.readdirSync(dir)).toEqual(["batchctl.config.yaml"]);
+  });
+
+  test("a counting task takes a timeout of up to a day, as every task does", async () => {
+    const dir = tempDir("cli-timeout");
+    writeConfig(
+      dir,
+      "tasks:\n  collect-object-counts:\n    timeout: 86400\n    objects: { a: b }",
+    );
+    const result = await runCli(["run", "collect-object-counts"], {
+      cwd: dir,
+      env: { DATABASE_URL: CLOSED },
+    });
+    // Past the config, up to the connection.
+    expect(result.stderr).toContain("cannot reach the database");
+    expect(result.code).toBe(3);
   });
 
   test("a config file that is not valid YAML gives the line", async () => {

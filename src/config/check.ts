@@ -25,17 +25,24 @@ export function key(path: string, name: string): string {
     : `${path}[${JSON.stringify(name)}]`;
 }
 
+/** The longest a task's run may take, whatever its kind. */
+export const MAX_TASK_TIMEOUT_S = 86_400;
+
+/** The longest batchctl waits for the database. */
+export const MAX_CONNECT_TIMEOUT_S = 3600;
+
+export function secondsText(max: number): string {
+  return `a number of seconds above 0, at most ${max}`;
+}
+
 export function secondsToMs(
   value: unknown,
   keyPath: string,
   fail: Fail,
-  max = 3600,
+  max: number,
 ): number {
   if (typeof value !== "number" || !(value > 0) || value > max) {
-    throw fail(
-      keyPath,
-      `must be a number of seconds from 0 to ${max}, not ${describe(value)}`,
-    );
+    throw fail(keyPath, `must be ${secondsText(max)}, not ${describe(value)}`);
   }
   return Math.round(value * 1000);
 }

@@ -9,6 +9,7 @@ import { cosmiconfig } from "cosmiconfig";
 
 import { parseDatabase } from "../db/url";
 import { BatchctlError } from "../errors";
+import { MAX_CONNECT_TIMEOUT_S, secondsText } from "./check";
 import type { Config } from "./types";
 import { configError, validateConfig } from "./validate";
 
@@ -69,11 +70,11 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   const timeout = env.BATCHCTL_CONNECT_TIMEOUT;
   if (timeout !== undefined && timeout !== "") {
     const seconds = Number(timeout);
-    if (!(seconds > 0 && seconds <= 3600)) {
+    if (!(seconds > 0 && seconds <= MAX_CONNECT_TIMEOUT_S)) {
       throw configError(
         "BATCHCTL_CONNECT_TIMEOUT",
         "the value",
-        `must be a number of seconds from 0 to 3600, not "${timeout}"`,
+        `must be ${secondsText(MAX_CONNECT_TIMEOUT_S)}, not "${timeout}"`,
       );
     }
     config.connectTimeoutMs = Math.round(seconds * 1000);

@@ -8,7 +8,13 @@ import { resolve } from "node:path";
 
 import { granularities, isTimezone } from "../period";
 import type { Granularity } from "../types";
-import { describe, isPlainObject, key, secondsToMs } from "./check";
+import {
+  describe,
+  isPlainObject,
+  key,
+  MAX_TASK_TIMEOUT_S,
+  secondsToMs,
+} from "./check";
 import type { Fail, Raw } from "./check";
 import type {
   TaskConfig,
@@ -26,9 +32,6 @@ const kindKeys: Record<string, TaskKind> = {
 };
 
 export const settingKeys = ["period", "timezone", "timeout", "backfill"];
-
-/** A user task may run this long; past it the run is rolled back. */
-const MAX_TIMEOUT_S = 86_400;
 
 export function taskKind(
   name: string,
@@ -84,7 +87,7 @@ export function validateSettings(
       timeout,
       `${path}.timeout`,
       fail,
-      MAX_TIMEOUT_S,
+      MAX_TASK_TIMEOUT_S,
     );
   }
   if (backfill !== undefined) {

@@ -6,7 +6,14 @@ import { dirname } from "node:path";
 
 import { BatchctlError } from "../errors";
 import { isTimezone } from "../period";
-import { describe, isPlainObject, key, secondsToMs } from "./check";
+import {
+  describe,
+  isPlainObject,
+  key,
+  MAX_CONNECT_TIMEOUT_S,
+  MAX_TASK_TIMEOUT_S,
+  secondsToMs,
+} from "./check";
 import type { Fail } from "./check";
 import { taskKind, validateSettings, validateUserTask } from "./tasks";
 import type { Config, CountedObject, TaskConfig } from "./types";
@@ -65,7 +72,12 @@ export function validateConfig(
   const connectTimeoutMs =
     connectTimeout === undefined
       ? DEFAULT_CONNECT_TIMEOUT_MS
-      : secondsToMs(connectTimeout, "connectTimeout", fail);
+      : secondsToMs(
+          connectTimeout,
+          "connectTimeout",
+          fail,
+          MAX_CONNECT_TIMEOUT_S,
+        );
   if (!isPlainObject(tasks)) {
     throw fail(
       "tasks",
@@ -146,7 +158,7 @@ function validateTask(
     timeoutMs:
       timeout === undefined
         ? undefined
-        : secondsToMs(timeout, `${path}.timeout`, fail),
+        : secondsToMs(timeout, `${path}.timeout`, fail, MAX_TASK_TIMEOUT_S),
     objects: counted,
   };
 }
