@@ -13,8 +13,9 @@ const exitCodes = `
 Exit codes:
   0  done, already done, or running in another trigger (nothing to do)
   1  the task failed; its writes were rolled back, the next trigger retries
-  2  usage or configuration error, unknown task, or database not migrated
-  3  the database could not be reached or refused the login
+  2  usage or configuration error, unknown task, database not migrated,
+     or a grant missing on batchctl's tables
+  3  the database could not be reached, refused the login, or does not exist
   4  interrupted by SIGTERM or SIGINT; its writes were rolled back
   5  the task ran past its timeout; its writes were rolled back
 `;

@@ -10,9 +10,9 @@ export const ExitCode = {
   ok: 0,
   /** The task failed; its writes were rolled back. */
   failed: 1,
-  /** A flag, the config file, a task name or the schema needs fixing. */
+  /** A flag, the config, a task name, the schema or a grant needs fixing. */
   usage: 2,
-  /** The database could not be reached or refused the login. */
+  /** The database could not be reached, refused the login, or is missing. */
   unreachable: 3,
   /** SIGTERM or SIGINT stopped the run; its writes were rolled back. */
   interrupted: 4,
@@ -27,6 +27,7 @@ export type ErrorCode =
   | "config"
   | "unknown_task"
   | "not_migrated"
+  | "permission_denied"
   | "unreachable"
   | "login_refused"
   | "task_failed";
@@ -36,6 +37,7 @@ const exitCodes: Record<ErrorCode, ExitCodeValue> = {
   config: ExitCode.usage,
   unknown_task: ExitCode.usage,
   not_migrated: ExitCode.usage,
+  permission_denied: ExitCode.usage,
   unreachable: ExitCode.unreachable,
   login_refused: ExitCode.unreachable,
   task_failed: ExitCode.failed,

@@ -1,6 +1,6 @@
 import { loadConfig } from "../config/load";
 import { openDatabase } from "../db/connect";
-import { isUndefinedTable, notMigratedError } from "../db/errors";
+import { ownTablesError } from "../db/errors";
 import { ExitCode, usageError } from "../errors";
 import type { ExitCodeValue } from "../errors";
 import {
@@ -121,7 +121,7 @@ export async function historyCommand(
   let runs;
   try {
     runs = await listRuns(db.knex, filter).catch((error: unknown) => {
-      throw isUndefinedTable(error) ? notMigratedError(error) : error;
+      throw ownTablesError(error, db.display) ?? error;
     });
   } finally {
     await db.close();

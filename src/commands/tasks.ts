@@ -1,6 +1,6 @@
 import { loadConfig } from "../config/load";
 import { openDatabase } from "../db/connect";
-import { isUndefinedTable, notMigratedError } from "../db/errors";
+import { ownTablesError } from "../db/errors";
 import { ExitCode } from "../errors";
 import type { ExitCodeValue } from "../errors";
 import { colour, formatInstant, formatTable, out, outJson } from "../output";
@@ -54,7 +54,7 @@ export async function tasksCommand(flags: TasksFlags): Promise<ExitCodeValue> {
         isPeriodDone(db.knex, definition.name, current.key),
         findLastRun(db.knex, definition.name),
       ]).catch((error: unknown) => {
-        throw isUndefinedTable(error) ? notMigratedError(error) : error;
+        throw ownTablesError(error, db.display) ?? error;
       });
       states.push({
         name: definition.name,

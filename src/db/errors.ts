@@ -15,6 +15,8 @@ export const SqlState = {
   queryCanceled: "57014",
   invalidPassword: "28P01",
   invalidAuthorization: "28000",
+  /** The user lacks a grant: on batchctl's tables, a set-up mistake. */
+  insufficientPrivilege: "42501",
   /** The database named in the URL does not exist. */
   invalidCatalogName: "3D000",
   /** The server is shutting down or restarting. */
@@ -158,5 +160,36 @@ export function notMigratedError(cause: unknown): BatchctlError {
     "not_migrated",
     "batchctl's tables are missing in this database",
     { hint: "run `batchctl migrate` first", cause },
+  );
+}
+
+/**
+ * The server's own words: knex puts the statement, with its values, before
+ * them ("insert into … - permission denied for table …").
+ */
+function serverMessage(error: unknown): string {
+  const message = String((error as Error)?.message ?? error);
+  const at = message.lastIndexOf(" - ");
+  return at === -1 ? message : message.slice(at + 3);
+}
+
+/**
+ * Maps an error from a statement on batchctl's own tables into the error
+ * users see: tables missing, or a grant missing. Undefined for any other
+ * error. `where` is the masked database address.
+ */
+export function ownTablesError(
+  error: unknown,
+  where: string,
+): BatchctlError | undefined {
+  if (isUndefinedTable(error)) return notMigratedError(error);
+  if (codeOf(error) !== SqlState.insufficientPrivilege) return undefined;
+  return new BatchctlError(
+    "permission_denied",
+    `the database user may not do this at ${where}: ${serverMessage(error)}`,
+    {
+      hint: 'grant what "Grants for a least-privilege role" in the README lists; run `batchctl migrate` as the owner of the schema',
+      cause: error,
+    },
   );
 }

@@ -70,21 +70,40 @@ async function latest(instance: Knex): Promise<string[]> {
   return applied.map(nameOf);
 }
 
+/**
+ * Reads the bookkeeping table itself: knex's migrate.list() would create it
+ * when it looks missing, and a status check writes nothing.
+ */
 export async function migrationStatus(db: Database): Promise<MigrationStatus> {
-  const config = migratorConfig();
-  // list() would create the bookkeeping tables; a status check writes nothing.
-  if (!(await db.knex.schema.hasTable(MIGRATIONS_TABLE))) {
-    const files = fs
-      .readdirSync(config.directory as string)
-      .filter((file) => file.endsWith(".js"))
-      .sort();
-    return { applied: [], pending: files };
+  const files = fs
+    .readdirSync(migrationsDirectory())
+    .filter((file) => file.endsWith(".js"))
+    .sort();
+  if (!(await hasMigrationsTable(db))) return { applied: [], pending: files };
+
+  const rows: { name: string }[] = await db
+    .knex(MIGRATIONS_TABLE)
+    .select("name")
+    .orderBy("id");
+  const applied = rows.map((row) => row.name);
+  return { applied, pending: files.filter((file) => !applied.includes(file)) };
+}
+
+/**
+ * On PostgreSQL, knex's hasTable reads information_schema, which leaves out
+ * tables the user has no grant on: a user who may not read the bookkeeping
+ * would be told every migration is pending. to_regclass sees the table
+ * whatever the grants, and the read that follows says what is missing.
+ */
+async function hasMigrationsTable(db: Database): Promise<boolean> {
+  if (db.dialect !== "postgres") {
+    return db.knex.schema.hasTable(MIGRATIONS_TABLE);
   }
-  const [applied, pending] = (await db.knex.migrate.list(config)) as [
-    unknown[],
-    unknown[],
-  ];
-  return { applied: applied.map(nameOf), pending: pending.map(nameOf) };
+  const { rows } = await db.knex.raw<{ rows: { found: boolean }[] }>(
+    "select to_regclass(?) is not null as found",
+    [MIGRATIONS_TABLE],
+  );
+  return rows[0]?.found === true;
 }
 
 async function withAdvisoryLock<T>(

@@ -14,9 +14,8 @@ import {
   isClaimBusy,
   isConnectionLost,
   isQueryCanceled,
-  isUndefinedTable,
   isUniqueViolation,
-  notMigratedError,
+  ownTablesError,
 } from "../db/errors";
 import { BatchctlError } from "../errors";
 import { redact } from "../redact";
@@ -75,7 +74,7 @@ export async function runTask(
   const startedAt = now();
   let runId: number;
   try {
-    runId = await recordTrigger(db.knex, {
+    runId = await recordTrigger(db, {
       task: task.name,
       period: period.key,
       startedAt,
@@ -247,13 +246,13 @@ function unrecordedSkip(
 }
 
 async function recordTrigger(
-  db: Knex,
+  db: Database,
   fields: Parameters<typeof insertRun>[1],
 ): Promise<number> {
   try {
-    return await insertRun(db, fields);
+    return await insertRun(db.knex, fields);
   } catch (error) {
-    throw isUndefinedTable(error) ? notMigratedError(error) : error;
+    throw ownTablesError(error, db.display) ?? error;
   }
 }
 

@@ -64,6 +64,44 @@ describe("least privilege", () => {
     expect(table.code).toBe(0);
   });
 
+  it("says which grant is missing, exit 2, when the role may not migrate", async () => {
+    const cases: [string[], string][] = [
+      // It may not read the bookkeeping; it is not told all is pending.
+      [
+        ["migrate", "--status"],
+        "permission denied for table batchctl_migrations",
+      ],
+      // It may not create tables.
+      [["migrate"], "permission denied for schema public"],
+    ];
+    for (const [args, denied] of cases) {
+      const result = await ws.cli(args, { DATABASE_URL: url });
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stdout, args.join(" ")).toBe("");
+      expect(result.stderr).toBe(
+        `batchctl: the database user may not do this at ${url}: ${denied} (hint: grant what "Grants for a least-privilege role" in the README lists; run \`batchctl migrate\` as the owner of the schema)\n`,
+      );
+    }
+  });
+
+  it("says which grant is missing, exit 2, when the role may not record a run", async () => {
+    await ws.db.query(`revoke insert on batchctl_runs from ${ROLE}`);
+    try {
+      const env = { DATABASE_URL: url, BATCHCTL_NOW: noonOf(1).now };
+      const result = await ws.cli(["run", TASK], env);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /^batchctl: the database user may not do this at .*: permission denied for table batchctl_runs \(hint: grant what/,
+      );
+      const { rows } = await ws.db.query(
+        `select count(*)::int as n from batchctl_runs where period = '${noonOf(1).key}'`,
+      );
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await ws.db.query(`grant insert on batchctl_runs to ${ROLE}`);
+    }
+  });
+
   it("holds no privilege beyond the listed grants", async () => {
     const { rows } = await ws.db.query(
       `select table_name, privilege_type from information_schema.table_privileges
