@@ -152,13 +152,13 @@ describe.each([
 });
 
 describe("the README's inline task", () => {
-  it("closes the month's invoices once, from a TypeScript config", async () => {
+  it("closes the invoices of the months before once, from a TypeScript config", async () => {
     const dir = tempDir("inline");
     cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, "app.sqlite");
     const db = new Database(file);
     db.exec(
-      "create table invoices (id integer primary key, issued_at integer, closed_period text)",
+      "create table invoices (id integer primary key, issued_at integer, closed_in text)",
     );
     const invoice = db.prepare("insert into invoices values (?, ?, null)");
     invoice.run(1, ms("2026-11-20T10:00:00Z"));
@@ -168,21 +168,19 @@ describe("the README's inline task", () => {
     const cli = (args: string[]) =>
       runCli(args, {
         cwd: path.join(ROOT, "examples/inline"),
-        env: { DATABASE_URL: file, BATCHCTL_NOW: "2026-11-30T12:00:00Z" },
+        env: { DATABASE_URL: file, BATCHCTL_NOW: "2026-12-03T12:00:00Z" },
       });
     expect((await cli(["migrate"])).code).toBe(0);
     const first = await cli(["run", "close-month"]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain("closed invoices closed=1");
     const second = await cli(["run", "close-month"]);
-    expect(second.stdout).toContain("close-month 2026-11: already done");
+    expect(second.stdout).toContain("close-month 2026-12: already done");
 
     const reader = new Database(file, { readonly: true });
-    expect(
-      reader.prepare("select id, closed_period from invoices").all(),
-    ).toEqual([
-      { id: 1, closed_period: "2026-11" },
-      { id: 2, closed_period: null },
+    expect(reader.prepare("select id, closed_in from invoices").all()).toEqual([
+      { id: 1, closed_in: "2026-12" },
+      { id: 2, closed_in: null },
     ]);
     reader.close();
   });

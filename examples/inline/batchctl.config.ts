@@ -5,11 +5,13 @@ export default defineConfig({
   tasks: {
     "close-month": defineTask({
       period: "month",
+      // At the start of each month, close the invoices issued before it,
+      // noting the month whose close took them in.
       async run({ db, period, log }) {
         const closed = await db("invoices")
-          .where("issued_at", "<", period.end)
-          .whereNull("closed_period")
-          .update({ closed_period: period.key });
+          .where("issued_at", "<", period.start)
+          .whereNull("closed_in")
+          .update({ closed_in: period.key });
         log.info("closed invoices", { closed });
       },
     }),
