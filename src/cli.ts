@@ -5,8 +5,8 @@
 import { Command, CommanderError, Option } from "commander";
 
 import { version } from "../package.json";
-import { ExitCode } from "./errors";
-import type { ExitCodeValue } from "./errors";
+import { ExitCode, usageError } from "./errors";
+import type { BatchctlError, ExitCodeValue } from "./errors";
 import { reportError } from "./report-error";
 
 const exitCodes = `
@@ -25,7 +25,7 @@ Examples:
   $ batchctl migrate
   $ batchctl run collect-object-counts
   $ batchctl run collect-object-counts --json
-  $ batchctl run close-trials --period 2026-12-01
+  $ batchctl run daily-rollup --period 2026-12-01
   $ batchctl tasks
   $ batchctl history --since 7d
   $ DATABASE_URL=postgres://app@db:5432/app batchctl history --status failed
@@ -34,11 +34,16 @@ Environment:
   DATABASE_URL              database URL; overrides \`database\` in the config
   BATCHCTL_CONFIG           config file path, as --config
   BATCHCTL_CONNECT_TIMEOUT  seconds to wait for the database (default 5)
+  BATCHCTL_HOST             recorded as the run's host (default: host name)
+  BATCHCTL_POD_NAME         recorded with each run (Kubernetes pod)
+  BATCHCTL_JOB_NAME         recorded with each run; a CronJob's Job name
+                            also gives the scheduled time
   BATCHCTL_NOW              ISO-8601 instant that replaces the clock (testing)
   NO_COLOR                  no colour in output
   DEBUG                     print stack traces of errors`;
 
-function program(): Command {
+/** `json`: --json is on the command line, so errors are JSON too. */
+function program(json: boolean): Command {
   const root = new Command("batchctl")
     .description(
       "Run a periodic database task once per period, however many times it is triggered.",
@@ -49,7 +54,7 @@ function program(): Command {
       "config file (default: search from the working directory)",
     )
     .configureOutput({
-      outputError: (text, write) => write(oneLine(text, "batchctl")),
+      outputError: (text) => reportError(usageErrorOf(text, "batchctl"), json),
     })
     .addHelpText("after", `${examples}\n${exitCodes}`)
     .exitOverride();
@@ -127,14 +132,14 @@ function program(): Command {
   for (const command of root.commands) {
     const name = `batchctl ${command.name()}`;
     command.exitOverride().configureOutput({
-      outputError: (text, write) => write(oneLine(text, name)),
+      outputError: (text) => reportError(usageErrorOf(text, name), json),
     });
   }
   return root;
 }
 
-/** Commander's usage errors, as batchctl's one line with a hint. */
-function oneLine(text: string, command: string): string {
+/** Commander's usage errors, as batchctl's: a message and a hint. */
+function usageErrorOf(text: string, command: string): BatchctlError {
   const [message = "", ...rest] = text
     .replace(/^error: /, "")
     .trim()
@@ -143,7 +148,7 @@ function oneLine(text: string, command: string): string {
   const hint = [suggestion, `run ${command} --help for usage`]
     .filter(Boolean)
     .join("; ");
-  return `batchctl: ${message} (hint: ${hint})\n`;
+  return usageError(message, hint);
 }
 
 /** Sets the exit code and lets pending output drain instead of cutting it. */
@@ -153,7 +158,7 @@ function exit(code: ExitCodeValue): void {
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await program().parseAsync(argv);
+    await program(argv.includes("--json")).parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has printed the message; help and --version exit 0.

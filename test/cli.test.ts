@@ -59,6 +59,20 @@ describe("usage errors exit 2 with one line and a hint", () => {
     expect(result.stdout).toBe("");
   });
 
+  test("with --json, the same error is a JSON object on stderr", async () => {
+    const result = await runCli(["history", "--json", "--sinse", "7d"]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(JSON.parse(result.stderr)).toEqual({
+      error: {
+        code: "usage",
+        message: "unknown option '--sinse'",
+        hint: "Did you mean --since?; run batchctl history --help for usage",
+        exitCode: 2,
+      },
+    });
+  });
+
   test.each(["3x", "7 days", "2026-13-01", "yesterday"])(
     "history --since %s is refused with the accepted forms",
     async (since) => {
