@@ -4,12 +4,17 @@
  */
 import { Chalk } from "chalk";
 
-import { redact } from "./redact";
+import { redact, redactedJson } from "./redact";
 import type { LogEntry } from "./runner/task";
 
-const colourOff = Boolean(process.env.NO_COLOR) || !process.stdout.isTTY;
+const colourOn = (stream: NodeJS.WriteStream) =>
+  !process.env.NO_COLOR && Boolean(stream.isTTY);
 
-export const colour = new Chalk(colourOff ? { level: 0 } : {});
+/** Colour for stdout, and for stderr, each on only when it is a terminal. */
+export const colour = new Chalk(colourOn(process.stdout) ? {} : { level: 0 });
+export const errColour = new Chalk(
+  colourOn(process.stderr) ? {} : { level: 0 },
+);
 
 export function out(line = ""): void {
   process.stdout.write(`${redact(line)}\n`);
@@ -20,7 +25,11 @@ export function err(line: string): void {
 }
 
 export function outJson(value: unknown): void {
-  out(JSON.stringify(value));
+  process.stdout.write(`${redactedJson(value)}\n`);
+}
+
+export function errJson(value: unknown): void {
+  process.stderr.write(`${redactedJson(value)}\n`);
 }
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
@@ -78,17 +87,15 @@ export function formatTable(header: string[], rows: string[][]): string[] {
  */
 export function logLine(entry: LogEntry, json: boolean): void {
   if (json) {
-    err(
-      JSON.stringify({
-        ...entry.fields,
-        time: entry.time.toISOString(),
-        level: entry.level,
-        task: entry.task,
-        period: entry.period,
-        runId: entry.runId,
-        message: entry.message,
-      }),
-    );
+    errJson({
+      ...entry.fields,
+      time: entry.time.toISOString(),
+      level: entry.level,
+      task: entry.task,
+      period: entry.period,
+      runId: entry.runId,
+      message: entry.message,
+    });
     return;
   }
   const level = entry.level === "info" ? "" : `${entry.level}: `;
@@ -96,6 +103,6 @@ export function logLine(entry: LogEntry, json: boolean): void {
     .map(([name, value]) => ` ${name}=${JSON.stringify(value)}`)
     .join("");
   err(
-    `${entry.task} ${entry.period} (run ${entry.runId}) ${level}${entry.message}${colour.dim(fields)}`,
+    `${entry.task} ${entry.period} (run ${entry.runId}) ${level}${entry.message}${errColour.dim(fields)}`,
   );
 }

@@ -3,7 +3,7 @@
  * exit code. The stack only with DEBUG set.
  */
 import { BatchctlError, ExitCode } from "./errors";
-import { colour, err } from "./output";
+import { err, errColour, errJson } from "./output";
 import { redact } from "./redact";
 
 export function reportError(error: unknown, json: boolean): number {
@@ -15,13 +15,11 @@ export function reportError(error: unknown, json: boolean): number {
   const exitCode = known?.exitCode ?? ExitCode.failed;
 
   if (json) {
-    err(
-      JSON.stringify({
-        error: { code: known?.code ?? "internal", message, hint, exitCode },
-      }),
-    );
+    errJson({
+      error: { code: known?.code ?? "internal", message, hint, exitCode },
+    });
   } else {
-    err(`${colour.red("batchctl:")} ${message} (hint: ${hint})`);
+    err(`${errColour.red("batchctl:")} ${message} (hint: ${hint})`);
   }
   if (process.env.DEBUG && error instanceof Error && error.stack) {
     err(redact(error.stack));

@@ -40,6 +40,47 @@ describe("parseDatabase", () => {
     );
   });
 
+  test("a password in the query string is masked too", () => {
+    const target = parseDatabase(
+      "postgres://app@db:5432/app?sslmode=disable&password=Sup3rS3cret",
+      "/",
+    );
+    expect(target.display).toBe(
+      "postgres://app@db:5432/app?sslmode=disable&password=****",
+    );
+    expect(redact("connect failed: password=Sup3rS3cret")).toBe(
+      "connect failed: password=****",
+    );
+  });
+
+  test("a short password is masked as a password, not wherever it appears", () => {
+    parseDatabase("postgres://app:1@db:5432/app", "/");
+    expect(redact("run 1 of 2026-12-01 at postgres://app:1@db:5432/app")).toBe(
+      "run 1 of 2026-12-01 at postgres://app:****@db:5432/app",
+    );
+    expect(redact("other postgres://u:x@h/db?password=1")).toBe(
+      "other postgres://u:****@h/db?password=****",
+    );
+  });
+
+  test.each([
+    "postgres:/app:Sup3rS3cret@db:5432/app",
+    "postgres//app:Sup3rS3cret@db:5432/app",
+    " postgres://app:Sup3rS3cret@db:5432/app",
+    "postgresql:app",
+  ])("%j is a config error that does not show it", (value) => {
+    expect(() => parseDatabase(value, "/")).toThrow(
+      "the database URL is neither a postgres:// URL nor a SQLite path",
+    );
+  });
+
+  test("a SQLite file may be named after the database", () => {
+    expect(parseDatabase("postgres.sqlite", "/srv")).toMatchObject({
+      dialect: "sqlite",
+      file: "/srv/postgres.sqlite",
+    });
+  });
+
   test("an unsupported scheme is a config error naming it", () => {
     expect(() => parseDatabase("mysql://root@localhost/test", "/")).toThrow(
       "database URLs of type mysql:// are not supported",

@@ -1,5 +1,7 @@
 // Colour on a terminal only, never with NO_COLOR; the connect timeout.
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import net from "node:net";
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -66,6 +68,17 @@ describe("colour", () => {
     expect(result.status, result.stdout).toBe(0);
     expect(result.stdout).toContain("succeeded");
     expect(result.stdout).not.toContain(ESC);
+  });
+
+  test("stderr redirected to a file gets no colour while stdout is a terminal", () => {
+    const file = path.join(dir, "stderr.txt");
+    const result = onTerminal(["run", "nope", `2>${file}`], {
+      NO_COLOR: undefined,
+    });
+    expect(result.status).toBe(2);
+    const stderr = fs.readFileSync(file, "utf8");
+    expect(stderr).toMatch(/^batchctl: unknown task "nope"/);
+    expect(stderr).not.toContain(ESC);
   });
 
   test("a pipe gets no colour even without NO_COLOR", async () => {

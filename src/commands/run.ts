@@ -7,6 +7,7 @@ import type { ExitCodeValue } from "../errors";
 import {
   colour,
   err,
+  errColour,
   formatDuration,
   formatInstant,
   logLine,
@@ -187,7 +188,7 @@ function report(outcome: Outcome, timezone: string): void {
     default: {
       const label = outcome.status.replace("_", " ");
       err(
-        `${subject} ${colour.red(label)} after ${took} (run ${run.id}): ${outcome.error}`,
+        `${subject} ${errColour.red(label)} after ${took} (run ${run.id}): ${outcome.error}`,
       );
       err(
         "  nothing was written; the next trigger for this period runs it again",

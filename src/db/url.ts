@@ -25,6 +25,18 @@ export interface DatabaseTarget {
 
 const sqlitePrefixes = ["sqlite://", "sqlite:", "file:"];
 
+/** Query parameters pg reads as secrets. */
+const secretParameters = ["password", "sslpassword"];
+
+const notAUrl = () =>
+  new BatchctlError(
+    "config",
+    "the database URL is neither a postgres:// URL nor a SQLite path",
+    {
+      hint: "write postgres://user:password@host:5432/database, or sqlite:path for a SQLite file",
+    },
+  );
+
 export function parseDatabase(
   value: string | undefined,
   baseDir: string,
@@ -32,6 +44,13 @@ export function parseDatabase(
   if (value === undefined || value === "") {
     const file = path.resolve(DEFAULT_SQLITE_FILE);
     return { dialect: "sqlite", file, display: `sqlite:${file}` };
+  }
+
+  // A URL typed wrong ("postgres:/db", "postgres//db", " postgres://db")
+  // would otherwise be a SQLite file of that name, created in a folder named
+  // after the password. Its text is not shown: it may hold the password.
+  if (value.trim() !== value || /^postgres(ql)?(?!:\/\/)[:/]/i.test(value)) {
+    throw notAUrl();
   }
 
   const prefix = sqlitePrefixes.find((p) => value.startsWith(p));
@@ -50,6 +69,9 @@ export function parseDatabase(
     });
   }
   registerSecret(url.password);
+  for (const name of secretParameters) {
+    registerSecret(url.searchParams.get(name));
+  }
 
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
     throw new BatchctlError(
@@ -61,5 +83,8 @@ export function parseDatabase(
 
   const shown = new URL(url.href);
   if (shown.password) shown.password = MASK;
+  for (const name of secretParameters) {
+    if (shown.searchParams.has(name)) shown.searchParams.set(name, MASK);
+  }
   return { dialect: "postgres", url, display: shown.href };
 }

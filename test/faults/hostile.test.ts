@@ -163,6 +163,25 @@ describe("config files", () => {
   });
 });
 
+describe("a one-character password", () => {
+  it("is masked in the address and nowhere else, so --json stays whole", async () => {
+    const url = new URL(ws.db.url);
+    url.password = "1";
+    const masked = new URL(ws.db.url);
+    masked.password = "****";
+    const env = { DATABASE_URL: url.href, BATCHCTL_NOW: noonOf(11).now };
+
+    const migrate = await ws.cli(["migrate", "--json"], env);
+    expect(JSON.parse(migrate.stdout).database).toBe(masked.href);
+    const run = await ws.cli(["run", "double-quote", "--json"], env);
+    expect(JSON.parse(run.stdout)).toMatchObject({ period: "2026-12-12" });
+    const history = await ws.cli(["history", "--all", "--json"], env);
+    expect(JSON.parse(history.stdout)[0]).toMatchObject({
+      period: "2026-12-12",
+    });
+  });
+});
+
 describe("a password with special characters", () => {
   it("is masked in every line of stdout, stderr and --json", async () => {
     const url = withPassword(ws.db.url);
