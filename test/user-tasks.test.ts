@@ -51,6 +51,8 @@ tasks:
     sql:
       - "insert into effects (period, source) values (:key, 'sql')"
       - "insert into effects (period, source) values (null, 'sql')"
+  sql-question:
+    sql: "insert into effects (period, source) values (:key, 'why?')"
   sql-slow:
     timeout: 0.5
     sql:
@@ -287,6 +289,13 @@ describe.each<Dialect>(["postgres", "sqlite"])(
         expect(await runs(kind, key, "skipped")).toBe(CONCURRENT_TRIGGERS - 1);
         if (kind !== "sql") expect(executions(kind, now)).toBe(1);
       });
+    });
+
+    it("keeps a ? in a SQL statement as written, beside its parameters", async () => {
+      const { key, now } = nextPeriod();
+      const result = await trigger("sql", "sql-question", now);
+      expect(result.code, result.stderr).toBe(0);
+      expect(await effects(key, "why?")).toBe(1);
     });
   },
 );

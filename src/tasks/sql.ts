@@ -39,6 +39,10 @@ async function runStatements(
 ): Promise<SqlResult> {
   const { db, signal, log } = context;
   const parameters = sqlParameters(context);
+  const asWritten =
+    (db.client as { dialect?: string }).dialect === "postgresql"
+      ? keepQuestionMarks
+      : (statement: string) => statement;
   const rowCounts: number[] = [];
 
   for (const [index, statement] of statements.entries()) {
@@ -47,7 +51,7 @@ async function runStatements(
     await new Promise((resolve) => setTimeout(resolve, 0));
     if (signal.aborted) throw signal.reason;
 
-    const result = await db.raw(statement, parameters);
+    const result = await db.raw(asWritten(statement), parameters);
     const count = rowCount(result);
     rowCounts.push(count);
     log.info(`statement ${index + 1} of ${statements.length} done`, {
@@ -55,6 +59,17 @@ async function runStatements(
     });
   }
   return { rowCounts };
+}
+
+/**
+ * knex reads every `?` in a statement as a positional parameter and turns
+ * it into `$1`, `$2`… on PostgreSQL, so 'why?' would be stored as 'why$1'
+ * and jsonb's `?` operator would break. Escaped, knex leaves a `?` as it is.
+ * SQLite needs no escape: knex hands its statements over unchanged, and
+ * SQLite reads a `?` in a string as text.
+ */
+function keepQuestionMarks(statement: string): string {
+  return statement.replaceAll("?", "\\?");
 }
 
 /**
