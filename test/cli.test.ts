@@ -177,6 +177,30 @@ describe("config errors name the key path, exit 2 and open no database", () => {
     expect(result.code).toBe(3);
   });
 
+  test.each(["constructor", "__proto__", "toString"])(
+    "run %s is an unknown task, not a property of an object",
+    async (name) => {
+      const result = await runCli(["run", name], { cwd: tempDir("cli-proto") });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `batchctl: unknown task "${name}" (hint: known tasks: collect-object-counts)\n`,
+      );
+    },
+  );
+
+  test("a task name too long for batchctl's tables is a config error", async () => {
+    const dir = tempDir("cli-long-name");
+    writeConfig(dir, `tasks:\n  ${"a".repeat(201)}: { sql: select 1 }\n`);
+    const result = await runCli(["run", "a"], {
+      cwd: dir,
+      env: { DATABASE_URL: CLOSED },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "is a task name of 201 characters; at most 200 fit in batchctl_runs",
+    );
+  });
+
   test("a config file that is not valid YAML gives the line", async () => {
     const dir = tempDir("cli-yaml");
     writeConfig(dir, "timezone: UTC\ntasks:\n  a: [unclosed\n");

@@ -86,8 +86,16 @@ export function validateConfig(
   }
 
   const baseDir = filepath ? dirname(filepath) : process.cwd();
-  const validated: Record<string, TaskConfig> = {};
+  // No prototype: a task named "constructor" or "__proto__" is a name like
+  // any other, and a name that is not configured is not found.
+  const validated: Record<string, TaskConfig> = Object.create(null);
   for (const [name, task] of Object.entries(tasks)) {
+    if (name.length > MAX_TASK_NAME) {
+      throw fail(
+        key("tasks", name.slice(0, 40) + "…"),
+        `is a task name of ${name.length} characters; at most ${MAX_TASK_NAME} fit in batchctl_runs`,
+      );
+    }
     validated[name] = validateTask(
       name,
       task,
@@ -105,6 +113,9 @@ export function validateConfig(
     tasks: validated,
   };
 }
+
+/** The width of the task columns of batchctl's tables. */
+const MAX_TASK_NAME = 200;
 
 function validateTask(
   name: string,
