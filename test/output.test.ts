@@ -131,4 +131,18 @@ describe("connect timeout", () => {
     expect(elapsed).toBeGreaterThanOrEqual(1_000);
     expect(elapsed).toBeLessThan(5_000);
   });
+
+  test("a timeout of less than a millisecond still ends, with exit 3", async () => {
+    const dir = tempDir("timeout-tiny");
+    writeConfig(dir, APP_CONFIG);
+    const result = await runCli(["run", "collect-object-counts"], {
+      cwd: dir,
+      env: {
+        DATABASE_URL: `postgres://app@127.0.0.1:${port}/app`,
+        BATCHCTL_CONNECT_TIMEOUT: "0.0004",
+      },
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("no answer within the connect timeout");
+  }, 20_000);
 });

@@ -44,5 +44,10 @@ export function secondsToMs(
   if (typeof value !== "number" || !(value > 0) || value > max) {
     throw fail(keyPath, `must be ${secondsText(max)}, not ${describe(value)}`);
   }
-  return Math.round(value * 1000);
+  return toMs(value);
+}
+
+/** At least 1 ms: 0 would mean "no timeout" to pg and to setTimeout. */
+export function toMs(seconds: number): number {
+  return Math.max(1, Math.round(seconds * 1000));
 }

@@ -9,7 +9,7 @@ import { cosmiconfig } from "cosmiconfig";
 
 import { parseDatabase } from "../db/url";
 import { BatchctlError } from "../errors";
-import { MAX_CONNECT_TIMEOUT_S, secondsText } from "./check";
+import { MAX_CONNECT_TIMEOUT_S, secondsText, toMs } from "./check";
 import type { Config } from "./types";
 import { configError, validateConfig } from "./validate";
 
@@ -77,7 +77,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
         `must be ${secondsText(MAX_CONNECT_TIMEOUT_S)}, not "${timeout}"`,
       );
     }
-    config.connectTimeoutMs = Math.round(seconds * 1000);
+    config.connectTimeoutMs = toMs(seconds);
   }
   return config;
 }
