@@ -156,7 +156,21 @@ function exit(code: ExitCodeValue): void {
   process.exitCode = code;
 }
 
+/**
+ * A reader that stops early (`batchctl history | head -1`) closes the pipe:
+ * the rest of the output has nowhere to go, and that is no error. The exit
+ * code stays the command's own.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
+  ignoreClosedPipes();
   try {
     await program(argv.includes("--json")).parseAsync(argv);
   } catch (error) {

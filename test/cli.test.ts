@@ -38,6 +38,14 @@ describe("help and version", () => {
   });
 });
 
+test("a reader that closes the pipe early ends the output, not in an error", async () => {
+  const result = await runCli(["--help"], {
+    onSpawn: (child) => child.stdout?.destroy(),
+  });
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+});
+
 describe("usage errors exit 2 with one line and a hint", () => {
   test.each([
     [
