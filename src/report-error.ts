@@ -21,8 +21,11 @@ export function reportError(error: unknown, json: boolean): number {
   } else {
     err(`${errColour.red("batchctl:")} ${message} (hint: ${hint})`);
   }
-  if (process.env.DEBUG && error instanceof Error && error.stack) {
-    err(redact(error.stack));
+  if (process.env.DEBUG) {
+    // The causes too: where a config file or a task threw is in theirs.
+    for (let at: unknown = error; at instanceof Error; at = at.cause) {
+      if (at.stack) err(redact(at === error ? at.stack : `cause: ${at.stack}`));
+    }
   }
   return exitCode;
 }

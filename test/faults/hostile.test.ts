@@ -160,6 +160,8 @@ describe("config files", () => {
     const debug = await load(dir, { DEBUG: "1" });
     expect(debug.code).toBe(2);
     expect(debug.stderr).toMatch(/^\s+at /m);
+    // The stack leads to the line of the config file that threw.
+    expect(debug.stderr).toMatch(/^\s+at .*batchctl\.config\.cjs:1\b/m);
   });
 });
 
