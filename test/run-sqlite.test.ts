@@ -130,6 +130,46 @@ describe("run on SQLite", () => {
   });
 });
 
+describe("a SQLite path that cannot hold batchctl's database", () => {
+  const hint =
+    "(hint: point DATABASE_URL or `database` at a SQLite file, or at a new one in a folder you may write to)";
+
+  test.each([
+    ["a folder", (at: string) => at, "cannot open the SQLite file sqlite:"],
+    [
+      "a file that is not a database",
+      (at: string) => {
+        fs.writeFileSync(path.join(at, "notes.txt"), "not a database\n");
+        return path.join(at, "notes.txt");
+      },
+      "is not a SQLite database",
+    ],
+    [
+      "a path under a file",
+      (at: string) => {
+        fs.writeFileSync(path.join(at, "plain"), "");
+        return path.join(at, "plain/batchctl.sqlite");
+      },
+      "cannot create the folder of sqlite:",
+    ],
+  ])("%s is a config error, exit 2", async (_, make, message) => {
+    const at = tempDir("run-sqlite-bad-path");
+    const database = make(at);
+    const before = fs.readdirSync(at);
+    const result = await runCli(["migrate"], {
+      cwd: at,
+      env: { DATABASE_URL: database },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    if (!message.startsWith("cannot create")) {
+      expect(result.stderr).toContain(hint);
+    }
+    expect(fs.readdirSync(at)).toEqual(before);
+  });
+});
+
 test("a trigger that cannot get SQLite's write lock past the busy timeout exits 0, unrecorded", async () => {
   const dir = tempDir("run-sqlite-busy");
   // A task that holds the write lock (its claim) for 8 s, past the 5 s

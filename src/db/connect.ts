@@ -85,6 +85,21 @@ function debugLog(message: unknown): void {
   if (process.env.DEBUG) process.stderr.write(`${redact(String(message))}\n`);
 }
 
+function createFolderOf(file: string, display: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  } catch (error) {
+    throw new BatchctlError(
+      "config",
+      `cannot create the folder of ${display}: ${(error as Error).message}`,
+      {
+        hint: "point DATABASE_URL or `database` at a SQLite file in a folder you may write to",
+        cause: error,
+      },
+    );
+  }
+}
+
 function knexConfig(
   target: DatabaseTarget,
   connectTimeoutMs: number,
@@ -99,7 +114,7 @@ function knexConfig(
         { hint: "run `batchctl migrate` to create it, or set DATABASE_URL" },
       );
     }
-    if (options.create) fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (options.create) createFolderOf(file, target.display);
     return {
       client: "better-sqlite3",
       connection: { filename: file },

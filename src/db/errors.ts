@@ -32,6 +32,10 @@ export const SqliteCode = {
   unique: "SQLITE_CONSTRAINT_UNIQUE",
   /** Another process holds the write lock past the busy timeout. */
   busy: "SQLITE_BUSY",
+  /** The path is a folder, or its folder cannot be written. */
+  cantOpen: "SQLITE_CANTOPEN",
+  /** The file is there but is not a SQLite database. */
+  notADatabase: "SQLITE_NOTADB",
 } as const;
 
 /** Network errors that mean the server is not there. */
@@ -105,6 +109,16 @@ export function connectionError(
   const code = codeOf(error);
   const message = String((error as Error)?.message ?? error);
 
+  if (code === SqliteCode.cantOpen || code === SqliteCode.notADatabase) {
+    const problem =
+      code === SqliteCode.cantOpen
+        ? `cannot open the SQLite file ${where}`
+        : `${where} is not a SQLite database`;
+    return new BatchctlError("config", problem, {
+      hint: "point DATABASE_URL or `database` at a SQLite file, or at a new one in a folder you may write to",
+      cause: error,
+    });
+  }
   if (
     code === SqlState.invalidPassword ||
     code === SqlState.invalidAuthorization
