@@ -432,4 +432,32 @@ export default async ({ db, period, signal, log }) => {
       { status: "interrupted" },
     ]);
   });
+
+  it("stops a task that ignores its timeout 4 s later, exit 5, its writes rolled back", async () => {
+    fs.writeFileSync(
+      path.join(dir, "deaf.mjs"),
+      `import { setTimeout } from "node:timers/promises";
+export default async ({ db, period }) => {
+  await db("windows").insert({ period: period.key });
+  if (process.env.DEAF) await setTimeout(30_000);
+};
+`,
+    );
+    writeConfig(dir, "tasks:\n  deaf: { module: ./deaf.mjs, timeout: 0.5 }\n");
+
+    const started = Date.now();
+    const result = await cli(["run", "deaf"], { DEAF: "1" });
+    expect(result.code).toBe(5);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(rows("select * from windows")).toEqual([]);
+
+    // It had no chance to record itself; the next trigger runs the period
+    // and marks it abandoned.
+    const next = await cli(["run", "deaf"]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(rows("select status from batchctl_runs order by id")).toEqual([
+      { status: "abandoned" },
+      { status: "succeeded" },
+    ]);
+  });
 });

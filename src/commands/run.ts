@@ -28,7 +28,12 @@ export interface RunFlags {
   json?: boolean;
 }
 
-/** After SIGTERM, the run has this long to roll back and record itself. */
+/**
+ * After SIGTERM or the timeout, the run has this long to roll back and
+ * record itself. A task that ignores its signal past it is stopped with the
+ * process: its connection closes, so its writes roll back, but its run is
+ * left `running` until a later trigger completes the period.
+ */
 const GRACE_MS = 4_000;
 
 export async function runCommand(
@@ -48,7 +53,9 @@ export async function runCommand(
     if (controller.signal.aborted) return;
     controller.abort(reason);
     // Rolling back is prompt; this only guards against a task that hangs.
-    setTimeout(() => process.exit(ExitCode.interrupted), GRACE_MS).unref();
+    const code =
+      reason === "timed_out" ? ExitCode.timedOut : ExitCode.interrupted;
+    setTimeout(() => process.exit(code), GRACE_MS).unref();
   };
   const onSignal = () => stop("interrupted");
   process.once("SIGTERM", onSignal);

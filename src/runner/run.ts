@@ -46,6 +46,14 @@ export const CLAIM_WAIT_MS = 2_000;
  */
 const CLIENT_CHECK_MS = 500;
 
+/**
+ * TCP keepalive on the server's side of the run's connection: idle seconds,
+ * then probes every interval, given up after count. A client whose machine
+ * left the network sends no FIN; without this its claim would be held for
+ * the system's default of two hours or more.
+ */
+const KEEPALIVE = { idle: 10, interval: 5, count: 3 };
+
 export type AbortReason = "interrupted" | "timed_out";
 
 export type Outcome =
@@ -271,7 +279,10 @@ async function claim(
   // task's own statements are not cut short by it.
   await trx.raw(
     `set local lock_timeout = ${CLAIM_WAIT_MS};` +
-      ` set local client_connection_check_interval = ${CLIENT_CHECK_MS}`,
+      ` set local client_connection_check_interval = ${CLIENT_CHECK_MS};` +
+      ` set local tcp_keepalives_idle = ${KEEPALIVE.idle};` +
+      ` set local tcp_keepalives_interval = ${KEEPALIVE.interval};` +
+      ` set local tcp_keepalives_count = ${KEEPALIVE.count}`,
   );
   await claimPeriod(trx, task, period, runId);
   await trx.raw("set local lock_timeout to default");
