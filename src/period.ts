@@ -32,6 +32,7 @@ interface Wall {
 }
 
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timezone: string): Intl.DateTimeFormat {
@@ -108,14 +109,38 @@ function offsetAt(instant: number, timezone: string): number {
  */
 function instantOf(wall: Wall, timezone: string): number {
   const naive = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour);
+  // The offsets a day either side: offsets reach +14 h, so half a day can
+  // fall on the wrong side of a change (Auckland is +13 h in summer).
   const candidates = [
-    naive - offsetAt(naive - DAY_MS / 2, timezone),
-    naive - offsetAt(naive + DAY_MS / 2, timezone),
+    naive - offsetAt(naive - DAY_MS, timezone),
+    naive - offsetAt(naive + DAY_MS, timezone),
   ];
   const exact = candidates.filter(
     (instant) => naive - offsetAt(instant, timezone) === instant,
   );
-  return exact.length > 0 ? Math.min(...exact) : Math.max(...candidates);
+  if (exact.length > 0) return Math.min(...exact);
+  return changeBetween(
+    Math.min(...candidates),
+    Math.max(...candidates),
+    timezone,
+  );
+}
+
+/**
+ * The instant the offset changes between `from` and `to`, to the minute.
+ * A skipped time lies in such a gap, which need not start on the hour
+ * (Chatham's clocks jump from 02:45 to 03:45).
+ */
+function changeBetween(from: number, to: number, timezone: string): number {
+  const before = offsetAt(from, timezone);
+  let low = from;
+  let high = to;
+  while (high - low > MINUTE_MS) {
+    const middle = low + Math.floor((high - low) / 2 / MINUTE_MS) * MINUTE_MS;
+    if (offsetAt(middle, timezone) === before) low = middle;
+    else high = middle;
+  }
+  return high;
 }
 
 /** Adds days to a calendar date, through UTC so no zone gets in the way. */

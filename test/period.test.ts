@@ -93,6 +93,90 @@ describe("hour periods", () => {
   });
 });
 
+describe("hour periods more than 12 hours ahead of UTC", () => {
+  const AKL = "Pacific/Auckland";
+
+  it("go from 01 to 03 when Auckland's clocks jump forward on 2026-09-27", () => {
+    expect(period("2026-09-26T13:30:00Z", "hour", AKL)).toEqual({
+      key: "2026-09-27T01",
+      start: "2026-09-26T13:00:00.000Z",
+      end: "2026-09-26T14:00:00.000Z",
+    });
+    expect(period("2026-09-26T14:00:00Z", "hour", AKL).key).toBe(
+      "2026-09-27T03",
+    );
+    expect(() => parsePeriodKey("2026-09-27T02", "hour", AKL)).toThrow(
+      /does not exist in Pacific\/Auckland/,
+    );
+    expect(parsed("2026-09-27T01", "hour", AKL).end).toBe(
+      "2026-09-26T14:00:00.000Z",
+    );
+  });
+
+  it("make Auckland's repeated hour of 2026-04-05 one period two hours long", () => {
+    const expected = {
+      key: "2026-04-05T02",
+      start: "2026-04-04T13:00:00.000Z",
+      end: "2026-04-04T15:00:00.000Z",
+    };
+    expect(period("2026-04-04T13:30:00Z", "hour", AKL)).toEqual(expected); // 02:30 NZDT
+    expect(period("2026-04-04T14:30:00Z", "hour", AKL)).toEqual(expected); // 02:30 NZST
+  });
+
+  it("cut the hours at Chatham's clock change, 45 minutes off the hour", () => {
+    const CHT = "Pacific/Chatham";
+    // 02:45 +1245 becomes 03:45 +1345: T02 is 45 minutes long, T03 15.
+    expect(period("2026-09-26T13:30:00Z", "hour", CHT)).toEqual({
+      key: "2026-09-27T02",
+      start: "2026-09-26T13:15:00.000Z",
+      end: "2026-09-26T14:00:00.000Z",
+    });
+    expect(period("2026-09-26T14:05:00Z", "hour", CHT)).toEqual({
+      key: "2026-09-27T03",
+      start: "2026-09-26T14:00:00.000Z",
+      end: "2026-09-26T14:15:00.000Z",
+    });
+  });
+});
+
+describe("every instant of 2026", () => {
+  // Zones with changes of an hour, half an hour, 45 minutes off the hour,
+  // none at all, and offsets from -11 h to +14 h.
+  const zones = [
+    "UTC",
+    NY,
+    "Europe/London",
+    "Pacific/Auckland",
+    "Pacific/Chatham",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+    "Asia/Kathmandu",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+  ];
+
+  it.each(zones)(
+    "lies in the %s period that periodAt gives it, hours and days",
+    (zone) => {
+      const from = Date.UTC(2026, 0, 1);
+      const to = Date.UTC(2027, 0, 1);
+      // Every 75 minutes: over a year that meets each quarter hour.
+      for (let instant = from; instant < to; instant += 75 * 60_000) {
+        for (const granularity of ["hour", "day"] as const) {
+          const found = periodAt(new Date(instant), granularity, zone);
+          const inside =
+            found.start.getTime() <= instant && instant < found.end.getTime();
+          if (!inside) {
+            expect.fail(
+              `${new Date(instant).toISOString()} in ${zone}: ${granularity} ${found.key} is ${found.start.toISOString()} to ${found.end.toISOString()}`,
+            );
+          }
+        }
+      }
+    },
+  );
+});
+
 describe("day periods", () => {
   it("turn at local midnight, not UTC midnight", () => {
     expect(period("2026-12-03T04:59:59.999Z", "day", NY).key).toBe(
