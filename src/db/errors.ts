@@ -65,7 +65,11 @@ export function isUniqueViolation(error: unknown): boolean {
 
 export function isClaimBusy(error: unknown): boolean {
   const code = codeOf(error);
-  return code === SqlState.lockNotAvailable || code === SqliteCode.busy;
+  // SQLite's extended codes (SQLITE_BUSY_SNAPSHOT…) are kinds of busy.
+  return (
+    code === SqlState.lockNotAvailable ||
+    Boolean(code?.startsWith(SqliteCode.busy))
+  );
 }
 
 export function isUndefinedTable(error: unknown): boolean {

@@ -59,7 +59,29 @@ export async function migrateLatest(db: Database): Promise<string[]> {
     return withAdvisoryLock(db.knex, async () => latest(db.knex));
   }
   await db.knex.raw("pragma journal_mode = wal");
-  return retryWhileLocked(() => latest(db.knex));
+  return retryWhileLocked(async () => {
+    await prepareLockTable(db.knex);
+    return latest(db.knex);
+  });
+}
+
+/**
+ * knex makes its lock table, then inserts its one row if a read finds none:
+ * two processes migrating a new SQLite file at once can both insert, and
+ * with two rows knex finds its lock taken for good. Here it is one
+ * transaction, which SQLite runs one at a time; a loser is retried.
+ */
+async function prepareLockTable(instance: Knex): Promise<void> {
+  const table = `${MIGRATIONS_TABLE}_lock`;
+  await instance.transaction(async (trx) => {
+    // A write first, so the transaction holds the write lock before it reads.
+    await trx.schema.createTableIfNotExists(table, (columns) => {
+      columns.increments("index").primary();
+      columns.integer("is_locked");
+    });
+    const [row] = await trx(table).count({ rows: "*" });
+    if (Number(row?.rows) === 0) await trx(table).insert({ is_locked: 0 });
+  });
 }
 
 async function latest(instance: Knex): Promise<string[]> {

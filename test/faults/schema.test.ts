@@ -108,6 +108,11 @@ describe("concurrent migrate", () => {
         .all()
         .map((row) => (row as { name: string }).name);
       expect(names).toEqual(MIGRATIONS);
+      // knex's lock: one row. Two, from racing inserts, lock it for good.
+      const locks = sqlite
+        .prepare("select count(*) as n from batchctl_migrations_lock")
+        .get() as { n: number };
+      expect(locks.n).toBe(1);
     } finally {
       sqlite.close();
     }
