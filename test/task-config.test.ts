@@ -118,13 +118,40 @@ describe("config errors for tasks", () => {
   );
 
   it("names a module that exports no task, with a hint on what to export", async () => {
+    fs.writeFileSync(
+      path.join(dir, "purge.mjs"),
+      "export const purge = () => 1;\n",
+    );
+    writeConfig(dir, "tasks:\n  purge: { module: ./purge.mjs }\n");
+    const result = await cli(["run", "purge"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "batchctl.config.yaml: tasks.purge.module (./purge.mjs) exports no task: it has no default export (hint: export default defineTask({ run }) from batchctl, or a function that takes the task context)",
+    );
+  });
+
+  it("names a CommonJS module whose exports hold no run", async () => {
     fs.writeFileSync(path.join(dir, "purge.js"), "exports.purge = () => 1;\n");
     writeConfig(dir, "tasks:\n  purge: { module: ./purge.js }\n");
     const result = await cli(["run", "purge"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      "batchctl.config.yaml: tasks.purge.module (./purge.js) exports no task: it has no default export (hint: export default defineTask({ run }) from batchctl, or a function that takes the task context)",
+      "tasks.purge.module (./purge.js) exports no task: its default export is an object",
     );
+  });
+
+  it("runs a CommonJS module that exports { run }", async () => {
+    fs.writeFileSync(
+      path.join(dir, "purge.js"),
+      "module.exports = { run: async () => ({ purged: 3 }) };\n",
+    );
+    writeConfig(dir, "tasks:\n  purge: { module: ./purge.js }\n");
+    const result = await cli(["run", "purge", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      status: "succeeded",
+      result: { purged: 3 },
+    });
   });
 
   it("names a module that throws while loading", async () => {

@@ -74,22 +74,18 @@ export async function loadModuleTask(
   return { settings: merged(own, config), run: run as TaskFunction };
 }
 
-function isTask(value: unknown): boolean {
-  if (typeof value === "function") return true;
-  return isPlainObject(value) && typeof value.run === "function";
-}
-
 /**
  * The default export, however the module was written: ESM, CommonJS, or
  * TypeScript compiled to CommonJS (which nests it one `default` deeper).
+ * `default` comes first: Node's import of `module.exports = { run }` gives
+ * both `default` and a copy of `run` beside it.
  */
 function exportedTask(loaded: unknown): unknown {
-  let value = loaded;
-  for (let depth = 0; depth < 2 && !isTask(value); depth++) {
-    if (!isPlainObject(value)) break;
-    value = value.default;
-  }
-  return value;
+  // require() of `module.exports = async (context) => …`
+  if (!isPlainObject(loaded)) return loaded;
+  if (!("default" in loaded)) return undefined;
+  const value = loaded.default;
+  return isPlainObject(value) && "default" in value ? value.default : value;
 }
 
 /** The config's keys win over the module's own. */
