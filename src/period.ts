@@ -266,6 +266,13 @@ export function parsePeriodKey(
   const shape = keyShapes[granularity];
   const match = shape.pattern.exec(key);
   const fields = match ? match.slice(1).map(Number) : [];
+  if (match && (fields[0] ?? 0) < 1970) {
+    // Date.UTC would read years 0 to 99 as 1900 to 1999.
+    throw usageError(
+      `"${key}" is before 1970`,
+      `give a period from 1970 on, such as ${shape.example}`,
+    );
+  }
   const wall = match ? wallOfKey(fields, granularity) : undefined;
   if (!wall) {
     throw usageError(

@@ -281,6 +281,16 @@ describe("month periods", () => {
     });
   });
 
+  it("refuse a key before 1970, whose year Date.UTC would misread", () => {
+    expect(() => parsePeriodKey("0001-W01", "week", "UTC")).toThrow(
+      /"0001-W01" is before 1970/,
+    );
+    expect(() => parsePeriodKey("0099-12", "month", "UTC")).toThrow(
+      /before 1970/,
+    );
+    expect(parsed("1970-01", "month").start).toBe("1970-01-01T00:00:00.000Z");
+  });
+
   it("refuse a key of another shape", () => {
     expect(() => parsePeriodKey("2026-13", "month", "UTC")).toThrow(
       /is not a month period key/,
