@@ -199,3 +199,49 @@ test("a trigger that cannot get SQLite's write lock past the busy timeout exits 
   expect(held.code, held.stderr).toBe(0);
   expect(json(held).status).toBe("succeeded");
 });
+
+test("triggers that recorded themselves before a long run took SQLite's write lock still exit 0", async () => {
+  const dir = tempDir("run-sqlite-busy-late");
+  fs.writeFileSync(
+    path.join(dir, "hold.cjs"),
+    "module.exports = async () => { await new Promise((r) => setTimeout(r, 12000)); };\n",
+  );
+  writeConfig(
+    dir,
+    "tasks:\n  hold-lock:\n    module: ./hold.cjs\n  done-already:\n    sql: select 1\n",
+  );
+  expect((await runCli(["migrate"], { cwd: dir, env })).code).toBe(0);
+  const first = await runCli(["run", "done-already"], { cwd: dir, env });
+  expect(first.code, first.stderr).toBe(0);
+
+  // Started with the long run: some record themselves before it claims the
+  // lock, then find the lock held both for their claim and their record.
+  const holder = runCli(["run", "hold-lock"], { cwd: dir, env });
+  const duplicates = await Promise.all(
+    Array.from({ length: 10 }, () =>
+      runCli(["run", "done-already"], { cwd: dir, env }),
+    ),
+  );
+  for (const result of duplicates) {
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/already (done|running)/);
+  }
+  expect((await holder).code).toBe(0);
+
+  // The next duplicate leaves no row of the done period running.
+  const after = await runCli(["run", "done-already"], { cwd: dir, env });
+  expect(after.code, after.stderr).toBe(0);
+  const db = new Database(path.join(dir, "batchctl.sqlite"), {
+    readonly: true,
+  });
+  try {
+    const running = db
+      .prepare(
+        "select count(*) as n from batchctl_runs where task = 'done-already' and status = 'running'",
+      )
+      .get() as { n: number };
+    expect(running.n).toBe(0);
+  } finally {
+    db.close();
+  }
+}, 90_000);

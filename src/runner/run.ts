@@ -188,15 +188,29 @@ export async function runTask(
         ? await findDoneBy(db.knex, task.name, period.key)
         : await findRunning(db.knex, task.name, period.key, runId);
     const text = skipText(reason, by);
-    await finishRun(db.knex, runId, {
+    // SQLite only: a long run elsewhere may hold the write lock again by
+    // now. Turned away all the same; the row left `running` is marked
+    // abandoned by the next trigger that finds the period done.
+    const recorded = await finishRun(db.knex, runId, {
       status: "skipped",
       startedAt,
       finishedAt,
       reason: text,
-    });
+    }).then(
+      () => true,
+      (error: unknown) => {
+        if (isClaimBusy(error)) return false;
+        throw error;
+      },
+    );
+    if (reason === "done") {
+      await markAbandoned(db.knex, task.name, period.key, runId, now()).catch(
+        () => undefined,
+      );
+    }
     return {
       status: "skipped",
-      run: done({ status: "skipped", reason: text }),
+      run: done({ id: recorded ? runId : 0, status: "skipped", reason: text }),
       reason,
       by,
     };
@@ -209,8 +223,15 @@ export async function runTask(
       : undefined;
   const error = aborted ? abortText(aborted, task) : redact(errorText(failure));
   const status = aborted ?? "failed";
+  const record = () =>
+    finishRun(db.knex, runId, { status, startedAt, finishedAt, error });
   try {
-    await finishRun(db.knex, runId, { status, startedAt, finishedAt, error });
+    // The cancel sent for the task's statement may reach the server after
+    // the rollback and cancel this statement instead: then once more.
+    await record().catch((recordError: unknown) => {
+      if (aborted && isQueryCanceled(recordError)) return record();
+      throw recordError;
+    });
   } catch (recordError) {
     // The server is still away: the outcome cannot be recorded, and the run
     // row stays `running` until a later trigger completes the period.
