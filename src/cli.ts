@@ -175,15 +175,10 @@ async function main(argv: string[]): Promise<void> {
     await program(argv.includes("--json")).parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander has printed the message; help and --version exit 0.
-      const shown = [
-        "commander.helpDisplayed",
-        "commander.version",
-        "commander.help",
-      ];
-      process.exitCode = shown.includes(error.code)
-        ? ExitCode.ok
-        : ExitCode.usage;
+      // Commander has printed the message. --help and --version exit 0;
+      // help shown because no command was given (a cron line whose command
+      // came out empty) is a usage error.
+      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
     process.exitCode = reportError(error, argv.includes("--json"));

@@ -32,6 +32,19 @@ describe("help and version", () => {
     }
   });
 
+  test("no command shows the help on stderr and exits 2", async () => {
+    const result = await runCli([]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("Usage: batchctl [options] [command]");
+  });
+
+  test("help <command> shows that command's help and exits 0", async () => {
+    const result = await runCli(["help", "run"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Usage: batchctl run [options] <task>");
+  });
+
   test("--version prints the package version", async () => {
     const result = await runCli(["--version"]);
     expect(result).toMatchObject({ code: 0, stdout: `${version}\n` });
@@ -79,6 +92,23 @@ describe("usage errors exit 2 with one line and a hint", () => {
         exitCode: 2,
       },
     });
+  });
+
+  test.each([
+    [["--since", ""], '--since "" is not a duration or a date'],
+    [
+      ["--since", "2026-12-03T21:00"],
+      '--since "2026-12-03T21:00" has no time zone',
+    ],
+    [["--task", ""], "--task needs a task name"],
+  ])("history %j is refused, not ignored", async (args, message) => {
+    const result = await runCli(["history", ...args], {
+      env: { DATABASE_URL: CLOSED },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      new RegExp(`^batchctl: ${escape(message)} \\(hint: `),
+    );
   });
 
   test.each(["3x", "7 days", "2026-13-01", "yesterday"])(
@@ -209,6 +239,32 @@ describe("config errors name the key path, exit 2 and open no database", () => {
     );
   });
 
+  test("a relative SQLite path in DATABASE_URL is relative to the working directory", async () => {
+    const root = tempDir("cli-relative");
+    fs.mkdirSync(path.join(root, "conf"));
+    fs.mkdirSync(path.join(root, "work"));
+    writeConfig(path.join(root, "conf"), "timezone: UTC\n");
+    const result = await runCli(
+      ["migrate", "--config", "../conf/batchctl.config.yaml"],
+      { cwd: path.join(root, "work"), env: { DATABASE_URL: "./mine.sqlite" } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(fs.existsSync(path.join(root, "work/mine.sqlite"))).toBe(true);
+    expect(fs.existsSync(path.join(root, "conf/mine.sqlite"))).toBe(false);
+  });
+
+  test("a mistyped URL in the config file is refused before anything is made", async () => {
+    const dir = tempDir("cli-typo");
+    writeConfig(dir, "database: 'postgres:/app:Sup3rS3cret@db:5432/app'\n");
+    const result = await runCli(["migrate"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "the database URL is neither a postgres:// URL nor a SQLite path",
+    );
+    expect(result.stderr).not.toContain("Sup3rS3cret");
+    expect(fs.readdirSync(dir)).toEqual(["batchctl.config.yaml"]);
+  });
+
   test("a config file that is not valid YAML gives the line", async () => {
     const dir = tempDir("cli-yaml");
     writeConfig(dir, "timezone: UTC\ntasks:\n  a: [unclosed\n");
@@ -306,3 +362,7 @@ test("the quickstart seeds, migrates and counts on the default SQLite file, then
   expect(second.code).toBe(0);
   expect(second.stdout).toContain("already done");
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -163,6 +163,8 @@ describe("history", () => {
     ["30m", 0],
     ["2026-12-01", 2],
     ["2026-11-30T00:00:00Z", 3],
+    ["2026-11-30T09:00:00+09:00", 3],
+    ["999999w", 4],
   ])("--since %s", async (since, count) => {
     const result = await cli(["history", "--since", since, "--json"], now);
     expect(result.code, result.stderr).toBe(0);

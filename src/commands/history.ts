@@ -50,7 +50,9 @@ export function parseSince(value: string, now: Date, timezone: string): Date {
   const relative = /^(\d{1,6})([mhdw])$/.exec(value);
   if (relative) {
     const [, amount, unit] = relative as unknown as [string, string, string];
-    return new Date(now.getTime() - Number(amount) * (UNITS_MS[unit] ?? 0));
+    // 999999w reaches back before 1970: that is all of history.
+    const ms = now.getTime() - Number(amount) * (UNITS_MS[unit] ?? 0);
+    return new Date(Math.max(0, ms));
   }
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     const probe = new Date(`${value}T12:00:00Z`);
@@ -61,6 +63,13 @@ export function parseSince(value: string, now: Date, timezone: string): Date {
       return periodAt(probe, "day", timezone).start;
     }
   } else if (/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+    // Without a zone, Date would read it in the machine's zone.
+    if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(value)) {
+      throw usageError(
+        `--since "${value}" has no time zone`,
+        "end it in Z or an offset such as +09:00, or give a date such as 2026-12-01",
+      );
+    }
     const instant = new Date(value);
     if (!Number.isNaN(instant.getTime())) return instant;
   }
@@ -68,6 +77,16 @@ export function parseSince(value: string, now: Date, timezone: string): Date {
     `--since "${value}" is not a duration or a date`,
     "use 30m, 12h, 7d, 2w, a date such as 2026-12-01, or an ISO instant",
   );
+}
+
+function parseTask(value: string | undefined): string | undefined {
+  if (value === "") {
+    throw usageError(
+      "--task needs a task name",
+      "drop --task to list every task",
+    );
+  }
+  return value;
 }
 
 function parseLimit(value: string | undefined): number {
@@ -109,10 +128,11 @@ export async function historyCommand(
   const now = clock(process.env);
   const config = await loadConfig({ configPath: flags.config });
   const filter = {
-    since: flags.since
-      ? parseSince(flags.since, now(), config.timezone)
-      : undefined,
-    task: flags.task,
+    since:
+      flags.since !== undefined
+        ? parseSince(flags.since, now(), config.timezone)
+        : undefined,
+    task: parseTask(flags.task),
     statuses: parseStatuses(flags.status, Boolean(flags.all)),
     limit: parseLimit(flags.limit),
   };

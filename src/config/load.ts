@@ -57,8 +57,11 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   const source = filepath ? path.relative(cwd, filepath) || filepath : "config";
   const config = validateConfig(found?.config, source, filepath);
 
-  if (env.DATABASE_URL) config.database = env.DATABASE_URL;
-  else if (config.database && filepath) {
+  // A SQLite path is relative to where it was written: the working directory
+  // for DATABASE_URL, the config file's folder for `database`.
+  if (env.DATABASE_URL) {
+    config.database = resolveSqlitePath(env.DATABASE_URL, cwd);
+  } else if (config.database && filepath) {
     config.database = resolveSqlitePath(
       config.database,
       path.dirname(filepath),
@@ -112,11 +115,8 @@ function rejectEstimatesOnSqlite(
 
 /** A relative SQLite path in a config file is relative to that file. */
 function resolveSqlitePath(database: string, baseDir: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(database)) return database;
-  const bare = database.replace(/^(sqlite:|file:)/, "");
-  return path.isAbsolute(bare)
-    ? database
-    : `sqlite:${path.join(baseDir, bare)}`;
+  const target = parseDatabase(database, baseDir);
+  return target.dialect === "sqlite" ? `sqlite:${target.file}` : database;
 }
 
 function readError(error: unknown, where: string): BatchctlError {
