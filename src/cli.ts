@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from "commander";
 import { version } from "../package.json";
 import { ExitCode, usageError } from "./errors";
 import type { BatchctlError, ExitCodeValue } from "./errors";
+import { err, errJson } from "./output";
 import { reportError } from "./report-error";
 
 const exitCodes = `
@@ -169,8 +170,23 @@ function ignoreClosedPipes(): void {
   }
 }
 
+/**
+ * Node prints a warning (pg's about sslmode=require, say) as a block of
+ * lines on stderr, on every trigger; batchctl gives its first line, as one
+ * line of its own or, with --json, a JSON object.
+ */
+function reportWarnings(json: boolean): void {
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    const message = warning.message.split("\n")[0] ?? "";
+    if (json) errJson({ warning: { message } });
+    else err(`batchctl: warning: ${message}`);
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   ignoreClosedPipes();
+  reportWarnings(argv.includes("--json"));
   try {
     await program(argv.includes("--json")).parseAsync(argv);
   } catch (error) {

@@ -8,7 +8,12 @@ import { describe, expect, test } from "vitest";
 
 import { version } from "../package.json";
 import { runCli } from "./support/cli";
-import { APP_CONFIG, tempDir, writeConfig } from "./support/databases";
+import {
+  ADMIN_URL,
+  APP_CONFIG,
+  tempDir,
+  writeConfig,
+} from "./support/databases";
 
 /** A port nothing listens on: a connection attempt would exit 3, not 2. */
 const CLOSED = "postgres://postgres:hunter2@127.0.0.1:9/none";
@@ -300,6 +305,56 @@ describe("config errors name the key path, exit 2 and open no database", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
       "tasks.collect-object-counts.objects is missing",
+    );
+  });
+});
+
+describe("SSL settings in the URL", () => {
+  // The test server has no SSL, like this machine's.
+  const url = (query: string) => {
+    const found = new URL(ADMIN_URL);
+    found.search = query;
+    return found.href;
+  };
+
+  test("sslmode=require against a server without SSL: one warning, one error, exit 3", async () => {
+    const result = await runCli(["history"], {
+      cwd: tempDir("cli-ssl"),
+      env: { DATABASE_URL: url("sslmode=require") },
+    });
+    expect(result.code).toBe(3);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^batchctl: warning: SECURITY WARNING: /);
+    expect(lines[1]).toMatch(
+      /^batchctl: the database at .* does not accept SSL, which the URL asks for \(hint: /,
+    );
+  });
+
+  test("with --json the warning is a JSON line too", async () => {
+    const result = await runCli(["history", "--json"], {
+      cwd: tempDir("cli-ssl-json"),
+      env: { DATABASE_URL: url("sslmode=require") },
+    });
+    expect(result.code).toBe(3);
+    const [warning, error] = result.stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(warning.warning.message).toMatch(/^SECURITY WARNING: /);
+    expect(error.error.code).toBe("unreachable");
+  });
+
+  test("a certificate file that is not there is a config error, exit 2", async () => {
+    const result = await runCli(["history"], {
+      cwd: tempDir("cli-ssl-cert"),
+      env: {
+        DATABASE_URL: url("sslmode=verify-full&sslrootcert=/nowhere/ca.pem"),
+      },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "batchctl: cannot read /nowhere/ca.pem, which the database URL names (hint: fix the path in the URL, or remove the parameter)\n",
     );
   });
 });

@@ -136,6 +136,28 @@ export function connectionError(
       },
     );
   }
+  if (/does not support SSL/i.test(message)) {
+    return new BatchctlError(
+      "unreachable",
+      `the database at ${where} does not accept SSL, which the URL asks for`,
+      {
+        hint: "drop sslmode from the URL (or set sslmode=disable), or turn SSL on in the server",
+        cause: error,
+      },
+    );
+  }
+  const file = (error as { path?: unknown } | null)?.path;
+  if (code === "ENOENT" && typeof file === "string") {
+    // A file the URL names, such as sslrootcert=…
+    return new BatchctlError(
+      "config",
+      `cannot read ${file}, which the database URL names`,
+      {
+        hint: "fix the path in the URL, or remove the parameter",
+        cause: error,
+      },
+    );
+  }
   if (code === SqlState.tooManyConnections) {
     return new BatchctlError(
       "unreachable",
