@@ -143,16 +143,33 @@ describe("usage errors exit 2 with one line and a hint", () => {
     expect(result.stderr).toMatch(/cannot be run for a chosen period/);
   });
 
-  test("a bad BATCHCTL_NOW is a usage error", async () => {
-    const dir = tempDir("cli-now");
-    writeConfig(dir, APP_CONFIG);
-    const result = await runCli(["run", "collect-object-counts"], {
+  test.each(["2026-12-03 09:00", "1-1-2026"])(
+    "a bad BATCHCTL_NOW, %s, is a usage error",
+    async (now) => {
+      const dir = tempDir("cli-now");
+      writeConfig(dir, APP_CONFIG);
+      const result = await runCli(["run", "collect-object-counts"], {
+        cwd: dir,
+        env: { DATABASE_URL: CLOSED, BATCHCTL_NOW: now },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `BATCHCTL_NOW="${now}" is not an ISO-8601 instant`,
+      );
+    },
+  );
+
+  test("a BATCHCTL_HOST too long for batchctl_runs is a usage error", async () => {
+    const dir = tempDir("cli-host");
+    writeConfig(dir, "tasks:\n  t: { sql: select 1 }\n");
+    expect((await runCli(["migrate"], { cwd: dir })).code).toBe(0);
+    const result = await runCli(["run", "t"], {
       cwd: dir,
-      env: { DATABASE_URL: CLOSED, BATCHCTL_NOW: "2026-12-03 09:00" },
+      env: { BATCHCTL_HOST: "h".repeat(256) },
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(
-      /BATCHCTL_NOW="2026-12-03 09:00" is not an ISO-8601 instant/,
+    expect(result.stderr).toContain(
+      "BATCHCTL_HOST is 256 characters long; at most 255 fit in batchctl_runs",
     );
   });
 });

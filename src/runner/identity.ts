@@ -31,14 +31,28 @@ export function scheduledTimeOfJob(
   return scheduled.getTime() <= now.getTime() + SKEW_MS ? scheduled : null;
 }
 
+/** The width of the host, pod and job columns of batchctl_runs. */
+const MAX_NAME = 255;
+
+function nameFrom(variable: string, given: string | undefined): string | null {
+  const value = given || null;
+  if (value && value.length > MAX_NAME) {
+    throw usageError(
+      `${variable} is ${value.length} characters long; at most ${MAX_NAME} fit in batchctl_runs`,
+      `shorten ${variable}, or unset it`,
+    );
+  }
+  return value;
+}
+
 export function triggerIdentity(
   env: NodeJS.ProcessEnv,
   now: Date = new Date(),
 ): TriggerIdentity {
-  const pod = env.BATCHCTL_POD_NAME || null;
-  const job = env.BATCHCTL_JOB_NAME || null;
+  const pod = nameFrom("BATCHCTL_POD_NAME", env.BATCHCTL_POD_NAME);
+  const job = nameFrom("BATCHCTL_JOB_NAME", env.BATCHCTL_JOB_NAME);
   return {
-    host: env.BATCHCTL_HOST || os.hostname(),
+    host: nameFrom("BATCHCTL_HOST", env.BATCHCTL_HOST) ?? os.hostname(),
     pod,
     job,
     scheduledAt: scheduledTimeOfJob(job, now),
@@ -51,8 +65,9 @@ export function clock(env: NodeJS.ProcessEnv): () => Date {
   if (!fixed) return () => new Date();
 
   const instant = new Date(fixed);
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(fixed);
-  if (Number.isNaN(instant.getTime()) || !hasZone) {
+  const iso =
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+  if (Number.isNaN(instant.getTime()) || !iso.test(fixed)) {
     throw usageError(
       `BATCHCTL_NOW="${fixed}" is not an ISO-8601 instant`,
       "write it with a zone, such as 2026-12-03T09:00:00Z",
