@@ -395,6 +395,35 @@ describe("batchctl tasks", () => {
     );
   });
 
+  it("still lists the others when one module does not load, and exits 2", async () => {
+    fs.writeFileSync(path.join(dir, "broken.js"), "module.exports = (;\n");
+    writeConfig(
+      dir,
+      `tasks:
+  broken: { module: ./broken.js }
+  noop: { module: ./noop.js, period: hour, timezone: Asia/Seoul }
+`,
+    );
+    const result = await cli(["tasks"]);
+    expect(result.code).toBe(2);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines[0]).toBe(
+      "2 tasks, 0 done for the current period, 1 that cannot be loaded",
+    );
+    expect(lines[2]).toMatch(/^noop\s+module\s+hour/);
+    expect(lines).toHaveLength(3);
+    expect(result.stderr).toMatch(
+      /^batchctl: batchctl\.config\.yaml: tasks\.broken\.module \(\.\/broken\.js\) could not be loaded: .* \(hint: /,
+    );
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+
+    const json = await cli(["tasks", "--json"]);
+    expect(json.code).toBe(2);
+    expect(
+      JSON.parse(json.stdout).map((task: { task: string }) => task.task),
+    ).toEqual(["noop", "broken"]);
+  });
+
   it("prints the same as JSON with --json", async () => {
     expect((await cli(["run", "noop"])).code).toBe(0);
     const result = await cli(["tasks", "--json"]);

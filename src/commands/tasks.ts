@@ -2,6 +2,8 @@ import { loadConfig } from "../config/load";
 import { openDatabase } from "../db/connect";
 import { ownTablesError } from "../db/errors";
 import { ExitCode } from "../errors";
+import type { BatchctlError } from "../errors";
+import { reportError } from "../report-error";
 import type { ExitCodeValue } from "../errors";
 import { colour, formatInstant, formatTable, out, outJson } from "../output";
 import { periodAt } from "../period";
@@ -41,10 +43,13 @@ export async function tasksCommand(flags: TasksFlags): Promise<ExitCodeValue> {
     return ExitCode.ok;
   }
 
+  const broken = tasks.filter((task) => "error" in task);
   const db = await openDatabase(config);
   const states: TaskState[] = [];
   try {
-    for (const { kind, definition } of tasks) {
+    for (const task of tasks) {
+      if (!("definition" in task)) continue;
+      const { kind, definition } = task;
       const current = periodAt(
         now,
         definition.granularity,
@@ -71,13 +76,23 @@ export async function tasksCommand(flags: TasksFlags): Promise<ExitCodeValue> {
     await db.close();
   }
 
+  // A task that does not load is listed with its error, and is exit 2.
+  const code = broken.length > 0 ? ExitCode.usage : ExitCode.ok;
   if (flags.json) {
-    outJson(states.map(stateJson));
-    return ExitCode.ok;
+    outJson([
+      ...states.map(stateJson),
+      ...broken.map((task) => ({
+        task: task.name,
+        kind: task.kind,
+        error: "error" in task ? errorJson(task.error) : null,
+      })),
+    ]);
+    return code;
   }
   const done = states.filter((state) => state.done).length;
+  const count = states.length + broken.length;
   out(
-    `${states.length} task${states.length === 1 ? "" : "s"}, ${done} done for the current period`,
+    `${count} task${count === 1 ? "" : "s"}, ${done} done for the current period${broken.length > 0 ? `, ${broken.length} that cannot be loaded` : ""}`,
   );
   const lines = formatTable(
     ["TASK", "KIND", "PERIOD", "CURRENT", "DONE", "LAST RUN"],
@@ -95,7 +110,19 @@ export async function tasksCommand(flags: TasksFlags): Promise<ExitCodeValue> {
     const state = states[index];
     out(state?.done ? line.replace(/ yes /, ` ${colour.green("yes")} `) : line);
   });
-  return ExitCode.ok;
+  for (const task of broken) {
+    if ("error" in task) reportError(task.error, false);
+  }
+  return code;
+}
+
+function errorJson(error: BatchctlError) {
+  return {
+    code: error.code,
+    message: error.message,
+    hint: error.hint,
+    exitCode: error.exitCode,
+  };
 }
 
 function lastRunText({ lastRun, timezone }: TaskState): string {

@@ -39,16 +39,26 @@ export async function resolveTask(
   });
 }
 
-/** Every configured task, in the config's order, with its kind. */
+export type ConfiguredTask =
+  | { name: string; kind: TaskConfig["kind"]; definition: TaskDefinition }
+  | { name: string; kind: TaskConfig["kind"]; error: BatchctlError };
+
+/**
+ * Every configured task, in the config's order, with its kind. A task whose
+ * module does not load comes with its error, so the others still show.
+ */
 export async function configuredTasks(
   config: Config,
-): Promise<{ kind: TaskConfig["kind"]; definition: TaskDefinition }[]> {
-  const tasks = [];
+): Promise<ConfiguredTask[]> {
+  const tasks: ConfiguredTask[] = [];
   for (const [name, task] of Object.entries(config.tasks)) {
-    tasks.push({
-      kind: task.kind,
-      definition: await definitionOf(name, task, config),
-    });
+    try {
+      const definition = await definitionOf(name, task, config);
+      tasks.push({ name, kind: task.kind, definition });
+    } catch (error) {
+      if (!(error instanceof BatchctlError)) throw error;
+      tasks.push({ name, kind: task.kind, error });
+    }
   }
   return tasks;
 }
