@@ -6,20 +6,26 @@ import { BatchctlError, ExitCode } from "./errors";
 import { err, errColour, errJson } from "./output";
 import { redact } from "./redact";
 
-export function reportError(error: unknown, json: boolean): number {
+/** What `--json` prints for an error, under `error`. */
+export function errorFields(error: unknown) {
   const known = error instanceof BatchctlError ? error : undefined;
-  const message = known?.message ?? (error as Error)?.message ?? String(error);
-  const hint =
-    known?.hint ??
-    "this is not an error batchctl expected; set DEBUG=1 to see where it came from";
-  const exitCode = known?.exitCode ?? ExitCode.failed;
+  return {
+    code: known?.code ?? "internal",
+    message: known?.message ?? (error as Error)?.message ?? String(error),
+    hint:
+      known?.hint ??
+      "this is not an error batchctl expected; set DEBUG=1 to see where it came from",
+    exitCode: known?.exitCode ?? ExitCode.failed,
+  };
+}
 
-  if (json) {
-    errJson({
-      error: { code: known?.code ?? "internal", message, hint, exitCode },
-    });
-  } else {
-    err(`${errColour.red("batchctl:")} ${message} (hint: ${hint})`);
+export function reportError(error: unknown, json: boolean): number {
+  const fields = errorFields(error);
+  if (json) errJson({ error: fields });
+  else {
+    err(
+      `${errColour.red("batchctl:")} ${fields.message} (hint: ${fields.hint})`,
+    );
   }
   if (process.env.DEBUG) {
     // The causes too: where a config file or a task threw is in theirs.
@@ -27,5 +33,5 @@ export function reportError(error: unknown, json: boolean): number {
       if (at.stack) err(redact(at === error ? at.stack : `cause: ${at.stack}`));
     }
   }
-  return exitCode;
+  return fields.exitCode;
 }

@@ -2,10 +2,9 @@ import { loadConfig } from "../config/load";
 import { openDatabase } from "../db/connect";
 import { ownTablesError } from "../db/errors";
 import { ExitCode } from "../errors";
-import type { BatchctlError } from "../errors";
-import { reportError } from "../report-error";
 import type { ExitCodeValue } from "../errors";
 import { colour, formatInstant, formatTable, out, outJson } from "../output";
+import { errorFields, reportError } from "../report-error";
 import { periodAt } from "../period";
 import { clock } from "../runner/identity";
 import { findLastRun, isPeriodDone } from "../runner/store";
@@ -84,7 +83,7 @@ export async function tasksCommand(flags: TasksFlags): Promise<ExitCodeValue> {
       ...broken.map((task) => ({
         task: task.name,
         kind: task.kind,
-        error: "error" in task ? errorJson(task.error) : null,
+        error: "error" in task ? errorFields(task.error) : null,
       })),
     ]);
     return code;
@@ -114,15 +113,6 @@ export async function tasksCommand(flags: TasksFlags): Promise<ExitCodeValue> {
     if ("error" in task) reportError(task.error, false);
   }
   return code;
-}
-
-function errorJson(error: BatchctlError) {
-  return {
-    code: error.code,
-    message: error.message,
-    hint: error.hint,
-    exitCode: error.exitCode,
-  };
 }
 
 function lastRunText({ lastRun, timezone }: TaskState): string {

@@ -92,7 +92,7 @@ export function validateConfig(
   for (const [name, task] of Object.entries(tasks)) {
     if (name.length > MAX_TASK_NAME) {
       throw fail(
-        key("tasks", name.slice(0, 40) + "…"),
+        key("tasks", `${name.slice(0, 40)}…`),
         `is a task name of ${name.length} characters; at most ${MAX_TASK_NAME} fit in batchctl_runs`,
       );
     }
