@@ -47,12 +47,13 @@ export const CLAIM_WAIT_MS = 2_000;
 const CLIENT_CHECK_MS = 500;
 
 /**
- * TCP keepalive on the server's side of the run's connection: idle seconds,
- * then probes every interval, given up after count. A client whose machine
- * left the network sends no FIN; without this its claim would be held for
- * the system's default of two hours or more.
+ * How the server gives up on the run's connection when the client's machine
+ * leaves the network, which sends no FIN. Idle, TCP keepalive probes after
+ * `idle` seconds, every `interval`, `count` times; with a reply still
+ * unacknowledged, `userTimeoutMs`. Left to the system, the claim would be
+ * held for two hours, or for a quarter of an hour of retransmissions.
  */
-const KEEPALIVE = { idle: 10, interval: 5, count: 3 };
+const KEEPALIVE = { idle: 10, interval: 5, count: 3, userTimeoutMs: 25_000 };
 
 export type AbortReason = "interrupted" | "timed_out";
 
@@ -303,7 +304,8 @@ async function claim(
       ` set local client_connection_check_interval = ${CLIENT_CHECK_MS};` +
       ` set local tcp_keepalives_idle = ${KEEPALIVE.idle};` +
       ` set local tcp_keepalives_interval = ${KEEPALIVE.interval};` +
-      ` set local tcp_keepalives_count = ${KEEPALIVE.count}`,
+      ` set local tcp_keepalives_count = ${KEEPALIVE.count};` +
+      ` set local tcp_user_timeout = ${KEEPALIVE.userTimeoutMs}`,
   );
   await claimPeriod(trx, task, period, runId);
   await trx.raw("set local lock_timeout to default");

@@ -36,7 +36,10 @@ async function asPostgres(command: string, args: string[]): Promise<void> {
   await run(file, argv, { timeout: 60_000 });
 }
 
-export async function createCluster(): Promise<Cluster> {
+/** `listen`: addresses besides 127.0.0.1; their networks' clients trusted. */
+export async function createCluster(
+  options: { listen?: string[] } = {},
+): Promise<Cluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "batchctl-cluster-"));
   const data = path.join(dir, "data");
   const log = path.join(dir, "server.log");
@@ -53,11 +56,19 @@ export async function createCluster(): Promise<Cluster> {
     "UTF8",
   ]);
   const port = await freePort();
+  const listen = ["127.0.0.1", ...(options.listen ?? [])];
+  if (options.listen?.length) {
+    // Clients on the networks of those addresses, such as a test's netns.
+    fs.appendFileSync(
+      path.join(data, "pg_hba.conf"),
+      "host all all samenet trust\n",
+    );
+  }
   fs.appendFileSync(
     path.join(data, "postgresql.conf"),
     [
       `port = ${port}`,
-      "listen_addresses = '127.0.0.1'",
+      `listen_addresses = '${listen.join(",")}'`,
       `unix_socket_directories = '${dir}'`,
       "fsync = off",
       // Small, so a test can fill it with a handful of triggers.
