@@ -186,9 +186,10 @@ function reportWarnings(json: boolean): void {
 
 async function main(argv: string[]): Promise<void> {
   ignoreClosedPipes();
-  reportWarnings(argv.includes("--json"));
+  const json = argv.includes("--json");
+  reportWarnings(json);
   try {
-    await program(argv.includes("--json")).parseAsync(argv);
+    await program(json).parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has printed the message. --help and --version exit 0;
@@ -197,7 +198,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
-    process.exitCode = reportError(error, argv.includes("--json"));
+    process.exitCode = reportError(error, json);
   }
 }
 

@@ -11,6 +11,7 @@ import type { CliResult } from "./support/cli";
 import {
   APP_CONFIG,
   APP_TABLES_SQL,
+  sqliteRows,
   tempDir,
   writeConfig,
 } from "./support/databases";
@@ -39,14 +40,7 @@ const trigger = (extra: Record<string, string> = {}) =>
 
 const json = (result: CliResult) => JSON.parse(result.stdout);
 
-function rows(sql: string): Record<string, unknown>[] {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.prepare(sql).all() as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
-}
+const rows = (sql: string) => sqliteRows(file, sql);
 
 describe("run on SQLite", () => {
   test("uses batchctl.sqlite in the working directory when no database is set", async () => {
@@ -231,17 +225,10 @@ test("triggers that recorded themselves before a long run took SQLite's write lo
   // The next duplicate leaves no row of the done period running.
   const after = await runCli(["run", "done-already"], { cwd: dir, env });
   expect(after.code, after.stderr).toBe(0);
-  const db = new Database(path.join(dir, "batchctl.sqlite"), {
-    readonly: true,
-  });
-  try {
-    const running = db
-      .prepare(
-        "select count(*) as n from batchctl_runs where task = 'done-already' and status = 'running'",
-      )
-      .get() as { n: number };
-    expect(running.n).toBe(0);
-  } finally {
-    db.close();
-  }
+  expect(
+    sqliteRows(
+      path.join(dir, "batchctl.sqlite"),
+      "select count(*) as n from batchctl_runs where task = 'done-already' and status = 'running'",
+    ),
+  ).toEqual([{ n: 0 }]);
 }, 90_000);

@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
 import { beforeEach, describe, expect, it } from "vitest";
 
 import { ROOT, runCli } from "./support/cli";
-import { tempDir, writeConfig } from "./support/databases";
+import { sqliteRows, tempDir, writeConfig } from "./support/databases";
 
 let dir: string;
 let file: string;
@@ -36,14 +36,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-function rows(sql: string): Record<string, unknown>[] {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.prepare(sql).all() as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
-}
+const rows = (sql: string) => sqliteRows(file, sql);
 
 const WINDOW_SQL =
   "insert into windows (period, starts, ends, zone) values (:key, :start, :end, :timezone)";

@@ -8,7 +8,7 @@ import { errorFields, reportError } from "../report-error";
 import { periodAt } from "../period";
 import { clock } from "../runner/identity";
 import { findLastRun, isPeriodDone } from "../runner/store";
-import { configuredTasks } from "../tasks";
+import { configuredTasks, isBroken } from "../tasks";
 import type { Period, Run } from "../types";
 import { runJson } from "./run";
 
@@ -42,12 +42,12 @@ export async function tasksCommand(flags: TasksFlags): Promise<ExitCodeValue> {
     return ExitCode.ok;
   }
 
-  const broken = tasks.filter((task) => "error" in task);
+  const broken = tasks.filter(isBroken);
   const db = await openDatabase(config);
   const states: TaskState[] = [];
   try {
     for (const task of tasks) {
-      if (!("definition" in task)) continue;
+      if (isBroken(task)) continue;
       const { kind, definition } = task;
       const current = periodAt(
         now,
@@ -83,7 +83,7 @@ export async function tasksCommand(flags: TasksFlags): Promise<ExitCodeValue> {
       ...broken.map((task) => ({
         task: task.name,
         kind: task.kind,
-        error: "error" in task ? errorFields(task.error) : null,
+        error: errorFields(task.error),
       })),
     ]);
     return code;
@@ -109,9 +109,7 @@ export async function tasksCommand(flags: TasksFlags): Promise<ExitCodeValue> {
     const state = states[index];
     out(state?.done ? line.replace(/ yes /, ` ${colour.green("yes")} `) : line);
   });
-  for (const task of broken) {
-    if ("error" in task) reportError(task.error, false);
-  }
+  for (const task of broken) reportError(task.error, false);
   return code;
 }
 

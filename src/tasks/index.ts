@@ -39,9 +39,21 @@ export async function resolveTask(
   });
 }
 
-export type ConfiguredTask =
-  | { name: string; kind: TaskConfig["kind"]; definition: TaskDefinition }
-  | { name: string; kind: TaskConfig["kind"]; error: BatchctlError };
+export type ConfiguredTask = DefinedTask | BrokenTask;
+type DefinedTask = {
+  name: string;
+  kind: TaskConfig["kind"];
+  definition: TaskDefinition;
+};
+/** A task whose module does not load, with the error that says why. */
+export type BrokenTask = {
+  name: string;
+  kind: TaskConfig["kind"];
+  error: BatchctlError;
+};
+
+export const isBroken = (task: ConfiguredTask): task is BrokenTask =>
+  "error" in task;
 
 /**
  * Every configured task, in the config's order, with its kind. A task whose

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
+import Database from "better-sqlite3";
 import pg from "pg";
 
 export const ADMIN_URL =
@@ -51,6 +52,19 @@ export async function createPgDatabase(prefix: string): Promise<PgDatabase> {
         () => undefined,
       ),
   };
+}
+
+/** The rows a query reads from a SQLite file, opened read-only. */
+export function sqliteRows(
+  file: string,
+  sql: string,
+): Record<string, unknown>[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare(sql).all() as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
 }
 
 /** A temp folder for SQLite files and config files. */
